@@ -1,0 +1,88 @@
+# One entry point for set-up, tests, benchmarks and the demo.
+# Every target sets up what it needs and is idempotent: a second run reuses
+# the virtualenv, node_modules and cargo's incremental build.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BOOT ?= python3.11
+VENV        := .venv
+PY          := $(VENV)/bin/python
+PIP         := $(VENV)/bin/pip
+NODE_BIN    := node_modules/.bin
+STAMPS      := .cache/stamps
+PYTEST_ARGS ?=
+
+export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
+
+.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-rust demo lock lint clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
+
+# --- set-up ------------------------------------------------------------------
+
+$(STAMPS):
+	@mkdir -p $@
+
+$(STAMPS)/venv: requirements.txt constraints.txt | $(STAMPS)
+	@command -v $(PYTHON_BOOT) >/dev/null || { echo "error: $(PYTHON_BOOT) not found (Python 3.11 is required)"; exit 1; }
+	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+venv: $(STAMPS)/venv ## Create .venv with the pinned Python dependencies
+
+npm: $(STAMPS)/npm ## Install anvil, forge, solc-js and the Uniswap artifacts (package-lock.json)
+
+build: venv ## Release build of engine_rs into .venv (maturin develop)
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
+
+setup: venv npm build ## Everything the tests and the demo need
+
+# --- tests -------------------------------------------------------------------
+
+test: setup test-rust test-contracts test-python ## Set everything up and run every test suite
+
+test-rust: ## cargo test (pure-Rust core, no Python)
+	cargo test --workspace --quiet
+
+test-contracts: npm ## forge test (executor against real Uniswap bytecode)
+	@if ls contracts/test/*.sol >/dev/null 2>&1; then cd contracts && forge test; else echo "contracts: no forge tests yet"; fi
+
+test-python: build npm ## pytest (unit, property and differential tests on anvil)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# --- benchmarks --------------------------------------------------------------
+
+bench: setup ## Python benchmarks (engine_rs vs pure Python vs degenbot)
+	$(PY) -m pytest benches -p no:cacheprovider --benchmark-only $(PYTEST_ARGS)
+
+bench-rust: ## Criterion benchmarks of the Rust core vs uniswap_v3_math
+	cargo bench -p engine_rs
+
+# --- demo --------------------------------------------------------------------
+
+demo: setup ## Start the local chains, engine, gateway and dashboard
+	@echo "make demo: the engine, gateway and dashboard do not exist yet."
+	@echo "What exists today: exact V2/V3 math (engine_rs), checked against real Uniswap bytecode on anvil."
+	@echo "Try: $(PY) -c 'import engine_rs; print(engine_rs.v2_get_amount_out(10**18, 10**21, 2*10**21))'"
+
+# --- maintenance -------------------------------------------------------------
+
+lock: ## Re-resolve constraints.txt from requirements.txt
+	$(PYTHON_BOOT) -m venv .cache/lockenv && .cache/lockenv/bin/pip install -q -r requirements.txt
+	.cache/lockenv/bin/pip freeze --exclude-editable | grep -v '^arbx' > constraints.txt
+	rm -rf .cache/lockenv
+
+lint: venv ## ruff and clippy
+	$(VENV)/bin/ruff check engine gateway ml tests benches
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+clean: ## Remove build outputs (keeps node_modules and .venv)
+	cargo clean
+	rm -rf $(STAMPS) contracts/out contracts/cache

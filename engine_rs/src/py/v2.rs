@@ -1,0 +1,126 @@
+//! Python API of the V2 quotes.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+
+use super::convert::u256_arg;
+use super::errors::{invalid_argument, math_error};
+use crate::error::MathResult;
+use crate::{v2, U256};
+
+/// Batches at least this long run with the GIL released.
+const RELEASE_GIL_FROM: usize = 256;
+
+type Quote = fn(U256, U256, U256, u32) -> MathResult<U256>;
+
+#[pyfunction]
+#[pyo3(signature = (amount_in, reserve_in, reserve_out, fee_bps = 30))]
+fn v2_get_amount_out(
+    py: Python<'_>,
+    amount_in: &Bound<'_, PyAny>,
+    reserve_in: &Bound<'_, PyAny>,
+    reserve_out: &Bound<'_, PyAny>,
+    fee_bps: u32,
+) -> PyResult<U256> {
+    v2::get_amount_out(
+        u256_arg(amount_in, "amount_in")?,
+        u256_arg(reserve_in, "reserve_in")?,
+        u256_arg(reserve_out, "reserve_out")?,
+        fee_bps,
+    )
+    .map_err(|e| math_error(py, e))
+}
+
+#[pyfunction]
+#[pyo3(signature = (amount_out, reserve_in, reserve_out, fee_bps = 30))]
+fn v2_get_amount_in(
+    py: Python<'_>,
+    amount_out: &Bound<'_, PyAny>,
+    reserve_in: &Bound<'_, PyAny>,
+    reserve_out: &Bound<'_, PyAny>,
+    fee_bps: u32,
+) -> PyResult<U256> {
+    v2::get_amount_in(
+        u256_arg(amount_out, "amount_out")?,
+        u256_arg(reserve_in, "reserve_in")?,
+        u256_arg(reserve_out, "reserve_out")?,
+        fee_bps,
+    )
+    .map_err(|e| math_error(py, e))
+}
+
+/// Quotes many `(amount, reserve_in, reserve_out)` triples; the first failing
+/// one raises, naming its index.
+fn quote_batch<'py>(
+    py: Python<'py>,
+    quotes: &Bound<'py, PyAny>,
+    fee_bps: u32,
+    quote: Quote,
+) -> PyResult<Bound<'py, PyList>> {
+    let mut inputs: Vec<[U256; 3]> = Vec::with_capacity(quotes.len().unwrap_or(0));
+    for (index, item) in quotes.try_iter()?.enumerate() {
+        let item = item?;
+        let triple = item.downcast::<PyTuple>().map_err(|_| {
+            invalid_argument(&format!("quotes[{index}]"), "expected a tuple (amount, reserve_in, reserve_out)")
+        })?;
+        if triple.len() != 3 {
+            return Err(invalid_argument(
+                &format!("quotes[{index}]"),
+                "expected a tuple (amount, reserve_in, reserve_out)",
+            ));
+        }
+        let field = |i: usize| -> PyResult<U256> {
+            let value = triple.get_item(i)?;
+            u256_arg(&value, &format!("quotes[{index}][{i}]"))
+        };
+        inputs.push([field(0)?, field(1)?, field(2)?]);
+    }
+    let run = |inputs: &[[U256; 3]]| -> Result<Vec<U256>, (usize, crate::MathError)> {
+        inputs
+            .iter()
+            .enumerate()
+            .map(|(i, &[a, r_in, r_out])| quote(a, r_in, r_out, fee_bps).map_err(|e| (i, e)))
+            .collect()
+    };
+    let outputs = if inputs.len() >= RELEASE_GIL_FROM {
+        py.allow_threads(|| run(&inputs))
+    } else {
+        run(&inputs)
+    };
+    match outputs {
+        Ok(outputs) => PyList::new(py, outputs.iter()),
+        Err((index, error)) => {
+            let err = math_error(py, error);
+            err.value(py).call_method1("add_note", (format!("in quotes[{index}]"),))?;
+            Err(err)
+        }
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (quotes, fee_bps = 30))]
+fn v2_get_amount_out_batch<'py>(
+    py: Python<'py>,
+    quotes: &Bound<'py, PyAny>,
+    fee_bps: u32,
+) -> PyResult<Bound<'py, PyList>> {
+    quote_batch(py, quotes, fee_bps, v2::get_amount_out)
+}
+
+#[pyfunction]
+#[pyo3(signature = (quotes, fee_bps = 30))]
+fn v2_get_amount_in_batch<'py>(
+    py: Python<'py>,
+    quotes: &Bound<'py, PyAny>,
+    fee_bps: u32,
+) -> PyResult<Bound<'py, PyList>> {
+    quote_batch(py, quotes, fee_bps, v2::get_amount_in)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(v2_get_amount_out, m)?)?;
+    m.add_function(wrap_pyfunction!(v2_get_amount_in, m)?)?;
+    m.add_function(wrap_pyfunction!(v2_get_amount_out_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(v2_get_amount_in_batch, m)?)?;
+    Ok(())
+}
