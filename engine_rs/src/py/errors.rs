@@ -31,7 +31,7 @@ pub fn math_error(py: Python<'_>, error: MathError) -> PyErr {
 }
 
 /// A `ValueError` naming the argument that was wrong.
-pub fn invalid_argument(field: &str, problem: &str) -> PyErr {
+pub fn invalid_argument(field: impl std::fmt::Display, problem: &str) -> PyErr {
     PyValueError::new_err(format!("{field}: {problem}"))
 }
 

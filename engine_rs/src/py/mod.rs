@@ -3,6 +3,7 @@
 
 mod convert;
 mod errors;
+mod int_fast;
 mod v2;
 mod v3;
 
@@ -11,6 +12,7 @@ use pyo3::prelude::*;
 #[pymodule]
 #[pyo3(name = "_engine_rs")]
 fn engine_rs_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    int_fast::init(m.py())?;
     errors::register(m)?;
     v2::register(m)?;
     v3::register(m)?;

@@ -3,8 +3,9 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::convert::u256_arg;
+use super::convert::{u256_arg, Item};
 use super::errors::{invalid_argument, math_error};
+use super::int_fast::u256_to_py;
 use crate::error::MathResult;
 use crate::{v2, U256};
 
@@ -60,20 +61,40 @@ fn quote_batch<'py>(
     let mut inputs: Vec<[U256; 3]> = Vec::with_capacity(quotes.len().unwrap_or(0));
     for (index, item) in quotes.try_iter()?.enumerate() {
         let item = item?;
-        let triple = item.downcast::<PyTuple>().map_err(|_| {
-            invalid_argument(&format!("quotes[{index}]"), "expected a tuple (amount, reserve_in, reserve_out)")
-        })?;
-        if triple.len() != 3 {
-            return Err(invalid_argument(
-                &format!("quotes[{index}]"),
-                "expected a tuple (amount, reserve_in, reserve_out)",
-            ));
-        }
-        let field = |i: usize| -> PyResult<U256> {
-            let value = triple.get_item(i)?;
-            u256_arg(&value, &format!("quotes[{index}][{i}]"))
+        let expected = "expected a tuple (amount, reserve_in, reserve_out)";
+        let this = Item {
+            list: "quotes",
+            index,
+            part: "",
         };
-        inputs.push([field(0)?, field(1)?, field(2)?]);
+        let triple = item
+            .downcast::<PyTuple>()
+            .map_err(|_| invalid_argument(this, expected))?;
+        if triple.len() != 3 {
+            return Err(invalid_argument(this, expected));
+        }
+        let amount = u256_arg(
+            &*triple.get_borrowed_item(0)?,
+            Item {
+                part: "[0]",
+                ..this
+            },
+        )?;
+        let reserve_in = u256_arg(
+            &*triple.get_borrowed_item(1)?,
+            Item {
+                part: "[1]",
+                ..this
+            },
+        )?;
+        let reserve_out = u256_arg(
+            &*triple.get_borrowed_item(2)?,
+            Item {
+                part: "[2]",
+                ..this
+            },
+        )?;
+        inputs.push([amount, reserve_in, reserve_out]);
     }
     let run = |inputs: &[[U256; 3]]| -> Result<Vec<U256>, (usize, crate::MathError)> {
         inputs
@@ -88,10 +109,17 @@ fn quote_batch<'py>(
         run(&inputs)
     };
     match outputs {
-        Ok(outputs) => PyList::new(py, outputs.iter()),
+        Ok(outputs) => {
+            let ints = outputs
+                .into_iter()
+                .map(|output| u256_to_py(py, output))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, ints)
+        }
         Err((index, error)) => {
             let err = math_error(py, error);
-            err.value(py).call_method1("add_note", (format!("in quotes[{index}]"),))?;
+            err.value(py)
+                .call_method1("add_note", (format!("in quotes[{index}]"),))?;
             Err(err)
         }
     }

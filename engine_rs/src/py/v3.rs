@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::convert::{i128_arg, i256_arg, i256_to_py, u128_arg, u160_arg, u256_arg};
+use super::convert::{i128_arg, i256_arg, i256_to_py, u128_arg, u160_arg, u256_arg, Item};
 use super::errors::{invalid_argument, math_error, revert_error};
 use crate::error::Revert;
 use crate::v3::{full_math, sqrt_price_math, swap_math, tick_bitmap::TickBitmap, tick_math};
@@ -19,8 +19,20 @@ fn reverted<T>(py: Python<'_>, result: Result<T, Revert>) -> PyResult<T> {
 // --- library functions ---------------------------------------------------------
 
 #[pyfunction]
-fn mul_div(py: Python<'_>, a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>, denominator: &Bound<'_, PyAny>) -> PyResult<U256> {
-    reverted(py, full_math::mul_div(u256_arg(a, "a")?, u256_arg(b, "b")?, u256_arg(denominator, "denominator")?))
+fn mul_div(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    denominator: &Bound<'_, PyAny>,
+) -> PyResult<U256> {
+    reverted(
+        py,
+        full_math::mul_div(
+            u256_arg(a, "a")?,
+            u256_arg(b, "b")?,
+            u256_arg(denominator, "denominator")?,
+        ),
+    )
 }
 
 #[pyfunction]
@@ -32,7 +44,11 @@ fn mul_div_rounding_up(
 ) -> PyResult<U256> {
     reverted(
         py,
-        full_math::mul_div_rounding_up(u256_arg(a, "a")?, u256_arg(b, "b")?, u256_arg(denominator, "denominator")?),
+        full_math::mul_div_rounding_up(
+            u256_arg(a, "a")?,
+            u256_arg(b, "b")?,
+            u256_arg(denominator, "denominator")?,
+        ),
     )
 }
 
@@ -44,7 +60,10 @@ fn get_sqrt_ratio_at_tick(py: Python<'_>, tick: i64) -> PyResult<U256> {
 
 #[pyfunction]
 fn get_tick_at_sqrt_ratio(py: Python<'_>, sqrt_price_x96: &Bound<'_, PyAny>) -> PyResult<i32> {
-    reverted(py, tick_math::get_tick_at_sqrt_ratio(u160_arg(sqrt_price_x96, "sqrt_price_x96")?))
+    reverted(
+        py,
+        tick_math::get_tick_at_sqrt_ratio(u160_arg(sqrt_price_x96, "sqrt_price_x96")?),
+    )
 }
 
 #[pyfunction]
@@ -145,7 +164,12 @@ fn compute_swap_step(
             fee_pips,
         ),
     )?;
-    Ok((step.sqrt_ratio_next_x96, step.amount_in, step.amount_out, step.fee_amount))
+    Ok((
+        step.sqrt_ratio_next_x96,
+        step.amount_in,
+        step.amount_out,
+        step.fee_amount,
+    ))
 }
 
 #[pyfunction]
@@ -159,7 +183,10 @@ fn next_initialized_tick_within_one_word(
         return Err(invalid_argument("tick_spacing", "must be positive"));
     }
     if let Some(t) = initialized_ticks.iter().find(|&&t| t % tick_spacing != 0) {
-        return Err(invalid_argument("initialized_ticks", &format!("{t} is not a multiple of tick_spacing")));
+        return Err(invalid_argument(
+            "initialized_ticks",
+            &format!("{t} is not a multiple of tick_spacing"),
+        ));
     }
     let bitmap = TickBitmap::from_ticks(initialized_ticks, tick_spacing);
     Ok(bitmap.next_initialized_tick_within_one_word(tick, tick_spacing, lte))
@@ -214,17 +241,46 @@ struct PyV3Pool(crate::v3::V3Pool);
 type SwapRequest = (bool, I256, Option<U256>);
 
 fn swap_request(item: &Bound<'_, PyAny>, index: usize) -> PyResult<SwapRequest> {
-    let field = format!("swaps[{index}]");
+    let this = Item {
+        list: "swaps",
+        index,
+        part: "",
+    };
+    let expected = "expected (zero_for_one, amount_specified, sqrt_price_limit_x96 | None)";
     let tuple = item
         .downcast::<PyTuple>()
-        .map_err(|_| invalid_argument(&field, "expected (zero_for_one, amount_specified, sqrt_price_limit_x96 | None)"))?;
+        .map_err(|_| invalid_argument(this, expected))?;
     if tuple.len() != 3 {
-        return Err(invalid_argument(&field, "expected (zero_for_one, amount_specified, sqrt_price_limit_x96 | None)"));
+        return Err(invalid_argument(this, expected));
     }
-    let zero_for_one: bool = tuple.get_item(0)?.extract()?;
-    let amount = i256_arg(&tuple.get_item(1)?, &format!("{field}.amount_specified"))?;
-    let limit = tuple.get_item(2)?;
-    let limit = if limit.is_none() { None } else { Some(u160_arg(&limit, &format!("{field}.sqrt_price_limit_x96"))?) };
+    let zero_for_one: bool = tuple.get_borrowed_item(0)?.extract().map_err(|_| {
+        invalid_argument(
+            Item {
+                part: ".zero_for_one",
+                ..this
+            },
+            "expected a bool",
+        )
+    })?;
+    let amount = i256_arg(
+        &*tuple.get_borrowed_item(1)?,
+        Item {
+            part: ".amount_specified",
+            ..this
+        },
+    )?;
+    let limit = tuple.get_borrowed_item(2)?;
+    let limit = if limit.is_none() {
+        None
+    } else {
+        Some(u160_arg(
+            &limit,
+            Item {
+                part: ".sqrt_price_limit_x96",
+                ..this
+            },
+        )?)
+    };
     Ok((zero_for_one, amount, limit))
 }
 
@@ -243,10 +299,24 @@ impl PyV3Pool {
         let mut parsed = Vec::with_capacity(ticks.len().unwrap_or(0));
         for (index, item) in ticks.try_iter()?.enumerate() {
             let item = item?;
+            let this = Item {
+                list: "ticks",
+                index,
+                part: "",
+            };
             let (t, net): (i32, Bound<'_, PyAny>) = item
                 .extract()
-                .map_err(|_| invalid_argument(&format!("ticks[{index}]"), "expected a tuple (tick, liquidity_net)"))?;
-            parsed.push((t, i128_arg(&net, &format!("ticks[{index}].liquidity_net"))?));
+                .map_err(|_| invalid_argument(this, "expected a tuple (tick, liquidity_net)"))?;
+            parsed.push((
+                t,
+                i128_arg(
+                    &net,
+                    Item {
+                        part: ".liquidity_net",
+                        ..this
+                    },
+                )?,
+            ));
         }
         crate::v3::V3Pool::new(
             u160_arg(sqrt_price_x96, "sqrt_price_x96")?,
@@ -294,21 +364,34 @@ impl PyV3Pool {
         sqrt_price_limit_x96: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySwapResult> {
         let amount = i256_arg(amount_specified, "amount_specified")?;
-        let limit = sqrt_price_limit_x96.map(|l| u160_arg(l, "sqrt_price_limit_x96")).transpose()?;
+        let limit = sqrt_price_limit_x96
+            .map(|l| u160_arg(l, "sqrt_price_limit_x96"))
+            .transpose()?;
         reverted(py, self.0.swap(zero_for_one, amount, limit)).map(PySwapResult)
     }
 
     /// Independent swaps from this state; each entry is a SwapResult or the SwapRevert it raised.
-    fn swap_batch<'py>(&self, py: Python<'py>, swaps: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn swap_batch<'py>(
+        &self,
+        py: Python<'py>,
+        swaps: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let mut requests = Vec::with_capacity(swaps.len().unwrap_or(0));
         for (index, item) in swaps.try_iter()?.enumerate() {
             requests.push(swap_request(&item?, index)?);
         }
         let pool = &self.0;
         let run = |requests: &[SwapRequest]| -> Vec<Result<crate::v3::SwapResult, Revert>> {
-            requests.iter().map(|&(zero_for_one, amount, limit)| pool.swap(zero_for_one, amount, limit)).collect()
+            requests
+                .iter()
+                .map(|&(zero_for_one, amount, limit)| pool.swap(zero_for_one, amount, limit))
+                .collect()
         };
-        let results = if requests.len() >= RELEASE_GIL_FROM { py.allow_threads(|| run(&requests)) } else { run(&requests) };
+        let results = if requests.len() >= RELEASE_GIL_FROM {
+            py.allow_threads(|| run(&requests))
+        } else {
+            run(&requests)
+        };
         let list = PyList::empty(py);
         for result in results {
             match result {

@@ -22,6 +22,9 @@ pub struct V3Pool {
     tick_spacing: i32,
     /// Initialized ticks and their `liquidityNet`, sorted by tick.
     ticks: Vec<(i32, i128)>,
+    /// `getSqrtRatioAtTick` of each initialized tick, computed once: the swap
+    /// loop would otherwise recompute it at every crossing.
+    tick_sqrt_prices: Vec<U256>,
     bitmap: TickBitmap,
 }
 
@@ -56,19 +59,33 @@ impl V3Pool {
             .into());
         }
         if !(MIN_TICK..=MAX_TICK).contains(&tick) {
-            return Err(InvalidInput::new("tick", format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]")).into());
+            return Err(InvalidInput::new(
+                "tick",
+                format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]"),
+            )
+            .into());
         }
         if fee >= FEE_DENOMINATOR {
-            return Err(InvalidInput::new("fee", format!("{fee} must be below 1000000 (hundredths of a bip)")).into());
+            return Err(InvalidInput::new(
+                "fee",
+                format!("{fee} must be below 1000000 (hundredths of a bip)"),
+            )
+            .into());
         }
         if !(1..16384).contains(&tick_spacing) {
-            return Err(InvalidInput::new("tick_spacing", format!("{tick_spacing} must be in [1, 16383]")).into());
+            return Err(InvalidInput::new(
+                "tick_spacing",
+                format!("{tick_spacing} must be in [1, 16383]"),
+            )
+            .into());
         }
         ticks.sort_unstable_by_key(|&(t, _)| t);
         for pair in ticks.windows(2) {
             if let [(a, _), (b, _)] = pair {
                 if a == b {
-                    return Err(InvalidInput::new("ticks", format!("tick {a} is listed twice")).into());
+                    return Err(
+                        InvalidInput::new("ticks", format!("tick {a} is listed twice")).into(),
+                    );
                 }
             }
         }
@@ -82,7 +99,20 @@ impl V3Pool {
             }
         }
         let bitmap = TickBitmap::from_ticks(ticks.iter().map(|&(t, _)| t), tick_spacing);
-        Ok(Self { sqrt_price_x96, tick, liquidity, fee, tick_spacing, ticks, bitmap })
+        let tick_sqrt_prices = ticks
+            .iter()
+            .map(|&(t, _)| get_sqrt_ratio_at_tick(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            sqrt_price_x96,
+            tick,
+            liquidity,
+            fee,
+            tick_spacing,
+            ticks,
+            tick_sqrt_prices,
+            bitmap,
+        })
     }
 
     pub fn sqrt_price_x96(&self) -> U256 {
@@ -104,12 +134,11 @@ impl V3Pool {
         &self.ticks
     }
 
+    /// `liquidityNet` and sqrt price of an initialized tick.
     #[inline]
-    fn liquidity_net(&self, tick: i32) -> i128 {
-        match self.ticks.binary_search_by_key(&tick, |&(t, _)| t) {
-            Ok(index) => self.ticks.get(index).map_or(0, |&(_, net)| net),
-            Err(_) => 0,
-        }
+    fn initialized_tick(&self, tick: i32) -> Option<(i128, U256)> {
+        let index = self.ticks.binary_search_by_key(&tick, |&(t, _)| t).ok()?;
+        Some((self.ticks.get(index)?.1, *self.tick_sqrt_prices.get(index)?))
     }
 
     /// `UniswapV3Pool.swap` without side effects: `amount_specified > 0` is
@@ -149,11 +178,24 @@ impl V3Pool {
 
         while !remaining.is_zero() && sqrt_price != limit {
             let sqrt_price_start = sqrt_price;
-            let (mut tick_next, initialized) =
-                self.bitmap.next_initialized_tick_within_one_word(tick, self.tick_spacing, zero_for_one);
+            let (mut tick_next, initialized) = self.bitmap.next_initialized_tick_within_one_word(
+                tick,
+                self.tick_spacing,
+                zero_for_one,
+            );
             tick_next = tick_next.clamp(MIN_TICK, MAX_TICK);
-            let sqrt_price_next = get_sqrt_ratio_at_tick(tick_next)?;
-            let target = if (zero_for_one && sqrt_price_next < limit) || (!zero_for_one && sqrt_price_next > limit) {
+            let crossing = if initialized {
+                self.initialized_tick(tick_next)
+            } else {
+                None
+            };
+            let sqrt_price_next = match crossing {
+                Some((_, sqrt_price)) => sqrt_price,
+                None => get_sqrt_ratio_at_tick(tick_next)?,
+            };
+            let target = if (zero_for_one && sqrt_price_next < limit)
+                || (!zero_for_one && sqrt_price_next > limit)
+            {
                 limit
             } else {
                 sqrt_price_next
@@ -161,38 +203,66 @@ impl V3Pool {
             let step = compute_swap_step(sqrt_price, target, liquidity, remaining, self.fee)?;
             sqrt_price = step.sqrt_ratio_next_x96;
 
-            let paid = to_int256(step.amount_in.checked_add(step.fee_amount).ok_or(Revert::ArithmeticOverflow)?)?;
+            let paid = to_int256(
+                step.amount_in
+                    .checked_add(step.fee_amount)
+                    .ok_or(Revert::ArithmeticOverflow)?,
+            )?;
             let received = to_int256(step.amount_out)?;
             if exact_input {
-                remaining = remaining.checked_sub(paid).ok_or(Revert::ArithmeticOverflow)?;
-                calculated = calculated.checked_sub(received).ok_or(Revert::ArithmeticOverflow)?;
+                remaining = remaining
+                    .checked_sub(paid)
+                    .ok_or(Revert::ArithmeticOverflow)?;
+                calculated = calculated
+                    .checked_sub(received)
+                    .ok_or(Revert::ArithmeticOverflow)?;
             } else {
-                remaining = remaining.checked_add(received).ok_or(Revert::ArithmeticOverflow)?;
-                calculated = calculated.checked_add(paid).ok_or(Revert::ArithmeticOverflow)?;
+                remaining = remaining
+                    .checked_add(received)
+                    .ok_or(Revert::ArithmeticOverflow)?;
+                calculated = calculated
+                    .checked_add(paid)
+                    .ok_or(Revert::ArithmeticOverflow)?;
             }
 
             if sqrt_price == sqrt_price_next {
-                if initialized {
-                    let net = self.liquidity_net(tick_next);
+                if let Some((net, _)) = crossing {
                     // Moving left crosses the tick from above: its net applies negated.
-                    let delta = if zero_for_one { net.wrapping_neg() } else { net };
+                    let delta = if zero_for_one {
+                        net.wrapping_neg()
+                    } else {
+                        net
+                    };
                     liquidity = add_delta(liquidity, delta)?;
                     ticks_crossed += 1;
                 }
-                tick = if zero_for_one { tick_next - 1 } else { tick_next };
+                tick = if zero_for_one {
+                    tick_next - 1
+                } else {
+                    tick_next
+                };
             } else if sqrt_price != sqrt_price_start {
                 tick = get_tick_at_sqrt_ratio(sqrt_price)?;
             }
         }
 
-        let consumed = amount_specified.checked_sub(remaining).ok_or(Revert::ArithmeticOverflow)?;
+        let consumed = amount_specified
+            .checked_sub(remaining)
+            .ok_or(Revert::ArithmeticOverflow)?;
         let (amount0, amount1) = if zero_for_one == exact_input {
             (consumed, calculated)
         } else {
             (calculated, consumed)
         };
         debug_assert!(sqrt_price <= MAX_U160);
-        Ok(SwapResult { amount0, amount1, sqrt_price_x96: sqrt_price, tick, liquidity, ticks_crossed })
+        Ok(SwapResult {
+            amount0,
+            amount1,
+            sqrt_price_x96: sqrt_price,
+            tick,
+            liquidity,
+            ticks_crossed,
+        })
     }
 }
 
@@ -218,17 +288,40 @@ mod tests {
     fn full_range_pool(fee: u32, spacing: i32, liquidity: u128) -> V3Pool {
         let lower = (MIN_TICK / spacing) * spacing;
         let upper = (MAX_TICK / spacing) * spacing;
-        V3Pool::new(U256::from(1u8) << 96, 0, liquidity, fee, spacing, vec![(lower, liquidity as i128), (upper, -(liquidity as i128))]).unwrap()
+        V3Pool::new(
+            U256::from(1u8) << 96,
+            0,
+            liquidity,
+            fee,
+            spacing,
+            vec![(lower, liquidity as i128), (upper, -(liquidity as i128))],
+        )
+        .unwrap()
     }
 
     #[test]
     fn rejects_zero_amount_and_bad_limits() {
         let pool = full_range_pool(3000, 60, 10u128.pow(18));
-        assert_eq!(pool.swap(true, I256::ZERO, None), Err(Revert::AmountSpecifiedZero));
-        assert_eq!(pool.swap(true, i(1), Some(U256::from(1u8) << 96)), Err(Revert::SqrtPriceLimit));
-        assert_eq!(pool.swap(false, i(1), Some(U256::from(1u8) << 96)), Err(Revert::SqrtPriceLimit));
-        assert_eq!(pool.swap(true, i(1), Some(MIN_SQRT_RATIO)), Err(Revert::SqrtPriceLimit));
-        assert_eq!(pool.swap(false, i(1), Some(MAX_SQRT_RATIO)), Err(Revert::SqrtPriceLimit));
+        assert_eq!(
+            pool.swap(true, I256::ZERO, None),
+            Err(Revert::AmountSpecifiedZero)
+        );
+        assert_eq!(
+            pool.swap(true, i(1), Some(U256::from(1u8) << 96)),
+            Err(Revert::SqrtPriceLimit)
+        );
+        assert_eq!(
+            pool.swap(false, i(1), Some(U256::from(1u8) << 96)),
+            Err(Revert::SqrtPriceLimit)
+        );
+        assert_eq!(
+            pool.swap(true, i(1), Some(MIN_SQRT_RATIO)),
+            Err(Revert::SqrtPriceLimit)
+        );
+        assert_eq!(
+            pool.swap(false, i(1), Some(MAX_SQRT_RATIO)),
+            Err(Revert::SqrtPriceLimit)
+        );
     }
 
     #[test]
@@ -280,10 +373,22 @@ mod tests {
     #[test]
     fn invalid_pools_name_the_field() {
         let err = V3Pool::new(U256::from(1u8) << 96, 0, 1, 3000, 60, vec![(61, 1)]).unwrap_err();
-        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "ticks", .. })));
+        assert!(matches!(
+            err,
+            MathError::InvalidInput(InvalidInput { field: "ticks", .. })
+        ));
         let err = V3Pool::new(U256::ZERO, 0, 1, 3000, 60, vec![]).unwrap_err();
-        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "sqrt_price_x96", .. })));
+        assert!(matches!(
+            err,
+            MathError::InvalidInput(InvalidInput {
+                field: "sqrt_price_x96",
+                ..
+            })
+        ));
         let err = V3Pool::new(U256::from(1u8) << 96, 0, 1, 1_000_000, 60, vec![]).unwrap_err();
-        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "fee", .. })));
+        assert!(matches!(
+            err,
+            MathError::InvalidInput(InvalidInput { field: "fee", .. })
+        ));
     }
 }

@@ -44,9 +44,19 @@ pub fn compute_swap_step(
         let amount_remaining_less_fee =
             mul_div(remaining_abs, one_minus_fee, U256::from(FEE_DENOMINATOR))?;
         amount_in = if zero_for_one {
-            get_amount0_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, true)?
+            get_amount0_delta(
+                sqrt_ratio_target_x96,
+                sqrt_ratio_current_x96,
+                liquidity,
+                true,
+            )?
         } else {
-            get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, true)?
+            get_amount1_delta(
+                sqrt_ratio_current_x96,
+                sqrt_ratio_target_x96,
+                liquidity,
+                true,
+            )?
         };
         sqrt_ratio_next_x96 = if amount_remaining_less_fee >= amount_in {
             sqrt_ratio_target_x96
@@ -60,31 +70,59 @@ pub fn compute_swap_step(
         };
     } else {
         amount_out = if zero_for_one {
-            get_amount1_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, false)?
+            get_amount1_delta(
+                sqrt_ratio_target_x96,
+                sqrt_ratio_current_x96,
+                liquidity,
+                false,
+            )?
         } else {
-            get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, false)?
+            get_amount0_delta(
+                sqrt_ratio_current_x96,
+                sqrt_ratio_target_x96,
+                liquidity,
+                false,
+            )?
         };
         sqrt_ratio_next_x96 = if remaining_abs >= amount_out {
             sqrt_ratio_target_x96
         } else {
-            get_next_sqrt_price_from_output(sqrt_ratio_current_x96, liquidity, remaining_abs, zero_for_one)?
+            get_next_sqrt_price_from_output(
+                sqrt_ratio_current_x96,
+                liquidity,
+                remaining_abs,
+                zero_for_one,
+            )?
         };
     }
 
+    // At the target, the delta computed above is reused (`max && exactIn ? amountIn : ...`).
     let max = sqrt_ratio_target_x96 == sqrt_ratio_next_x96;
     if zero_for_one {
-        if !(max && exact_in) {
-            amount_in = get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, true)?;
+        if !max || !exact_in {
+            amount_in =
+                get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, true)?;
         }
-        if !(max && !exact_in) {
-            amount_out = get_amount1_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, false)?;
+        if !max || exact_in {
+            amount_out = get_amount1_delta(
+                sqrt_ratio_next_x96,
+                sqrt_ratio_current_x96,
+                liquidity,
+                false,
+            )?;
         }
     } else {
-        if !(max && exact_in) {
-            amount_in = get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, true)?;
+        if !max || !exact_in {
+            amount_in =
+                get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, true)?;
         }
-        if !(max && !exact_in) {
-            amount_out = get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, false)?;
+        if !max || exact_in {
+            amount_out = get_amount0_delta(
+                sqrt_ratio_current_x96,
+                sqrt_ratio_next_x96,
+                liquidity,
+                false,
+            )?;
         }
     }
 
@@ -101,7 +139,12 @@ pub fn compute_swap_step(
         mul_div_rounding_up(amount_in, fee, one_minus_fee)?
     };
 
-    Ok(SwapStep { sqrt_ratio_next_x96, amount_in, amount_out, fee_amount })
+    Ok(SwapStep {
+        sqrt_ratio_next_x96,
+        amount_in,
+        amount_out,
+        fee_amount,
+    })
 }
 
 #[cfg(test)]
@@ -119,7 +162,14 @@ mod tests {
         // v3-core SwapMath.spec: "exact amount in that gets capped at price target in one for zero".
         let current = price(1, 1);
         let target = price(101, 100);
-        let step = compute_swap_step(current, target, 2 * 10u128.pow(18), I256::try_from(10i128.pow(18)).unwrap(), 600).unwrap();
+        let step = compute_swap_step(
+            current,
+            target,
+            2 * 10u128.pow(18),
+            I256::try_from(10i128.pow(18)).unwrap(),
+            600,
+        )
+        .unwrap();
         assert_eq!(step.amount_in, U256::from(9_975_124_224_178_055u64));
         assert_eq!(step.fee_amount, U256::from(5_988_667_735_148u64));
         assert_eq!(step.amount_out, U256::from(9_925_619_580_021_728u64));
@@ -131,7 +181,14 @@ mod tests {
         // "exact amount in that is fully spent in one for zero"
         let current = price(1, 1);
         let target = price(1000, 100);
-        let step = compute_swap_step(current, target, 2 * 10u128.pow(18), I256::try_from(10i128.pow(18)).unwrap(), 600).unwrap();
+        let step = compute_swap_step(
+            current,
+            target,
+            2 * 10u128.pow(18),
+            I256::try_from(10i128.pow(18)).unwrap(),
+            600,
+        )
+        .unwrap();
         assert_eq!(step.amount_in, U256::from(999_400_000_000_000_000u64));
         assert_eq!(step.fee_amount, U256::from(600_000_000_000_000u64));
         assert_eq!(step.amount_out, U256::from(666_399_946_655_997_866u64));

@@ -65,7 +65,11 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, Revert> {
     }
     // ratio = 2^128 when bit 0 is clear; represented by `None` because it is
     // the one value that does not fit u128 (and multiplying by it is the identity).
-    let mut ratio: Option<u128> = if abs_tick & 1 != 0 { Some(FACTOR_BIT0) } else { None };
+    let mut ratio: Option<u128> = if abs_tick & 1 != 0 {
+        Some(FACTOR_BIT0)
+    } else {
+        None
+    };
     for (bit, &factor) in FACTORS.iter().enumerate() {
         if abs_tick & (2 << bit) != 0 {
             ratio = Some(match ratio {
@@ -80,7 +84,7 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, Revert> {
     };
     let ratio = if tick > 0 { U256::MAX / ratio } else { ratio };
     // Divide by 2^32 rounding up, so that getTickAtSqrtRatio(result) == tick.
-    let round_up = !(ratio.as_limbs()[0] & 0xffff_ffff == 0);
+    let round_up = ratio.as_limbs()[0] & 0xffff_ffff != 0;
     let sqrt_price = (ratio >> 32) + U256::from(u8::from(round_up));
     Ok(sqrt_price)
 }
@@ -103,7 +107,11 @@ pub fn get_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32, Revert> {
     let ratio: U256 = sqrt_price_x96 << 32;
     let msb = 255 - ratio.leading_zeros();
     // Normalise into [2^127, 2^128): fits u128.
-    let normalised = if msb >= 128 { ratio >> (msb - 127) } else { ratio << (127 - msb) };
+    let normalised = if msb >= 128 {
+        ratio >> (msb - 127)
+    } else {
+        ratio << (127 - msb)
+    };
     let mut r: u128 = normalised.to::<u128>();
 
     // log_2 in Q64.64 as an int256 held in two's complement.
@@ -161,34 +169,73 @@ mod tests {
         // Values from Uniswap v3-core's TickMath tests.
         assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK), Ok(u("4295128739")));
         assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK + 1), Ok(u("4295343490")));
-        assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK - 1), Ok(u("1461373636630004318706518188784493106690254656249")));
-        assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK), Ok(u("1461446703485210103287273052203988822378723970342")));
+        assert_eq!(
+            get_sqrt_ratio_at_tick(MAX_TICK - 1),
+            Ok(u("1461373636630004318706518188784493106690254656249"))
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(MAX_TICK),
+            Ok(u("1461446703485210103287273052203988822378723970342"))
+        );
         assert_eq!(get_sqrt_ratio_at_tick(0), Ok(U256::from(1u8) << 96));
         assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK), Ok(MAX_SQRT_RATIO));
         assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK), Ok(MIN_SQRT_RATIO));
-        assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK - 1), Err(Revert::TickOutOfRange));
-        assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK + 1), Err(Revert::TickOutOfRange));
+        assert_eq!(
+            get_sqrt_ratio_at_tick(MIN_TICK - 1),
+            Err(Revert::TickOutOfRange)
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(MAX_TICK + 1),
+            Err(Revert::TickOutOfRange)
+        );
     }
 
     #[test]
     fn sqrt_ratio_at_tick_of_powers_of_two() {
         // The contract's own outputs (a direct port of the Solidity loop on Python ints).
-        assert_eq!(get_sqrt_ratio_at_tick(50), Ok(u("79426470787362580746886972461")));
-        assert_eq!(get_sqrt_ratio_at_tick(-50), Ok(u("79030349367926598376800521322")));
-        assert_eq!(get_sqrt_ratio_at_tick(100), Ok(u("79625275426524748796330556128")));
-        assert_eq!(get_sqrt_ratio_at_tick(-100), Ok(u("78833030112140176575862854579")));
-        assert_eq!(get_sqrt_ratio_at_tick(887220), Ok(u("1457652066949847389969617340386294118487833376468")));
+        assert_eq!(
+            get_sqrt_ratio_at_tick(50),
+            Ok(u("79426470787362580746886972461"))
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(-50),
+            Ok(u("79030349367926598376800521322"))
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(100),
+            Ok(u("79625275426524748796330556128"))
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(-100),
+            Ok(u("78833030112140176575862854579"))
+        );
+        assert_eq!(
+            get_sqrt_ratio_at_tick(887220),
+            Ok(u("1457652066949847389969617340386294118487833376468"))
+        );
     }
 
     #[test]
     fn tick_at_known_ratios() {
         assert_eq!(get_tick_at_sqrt_ratio(MIN_SQRT_RATIO), Ok(MIN_TICK));
         assert_eq!(get_tick_at_sqrt_ratio(u("4295343490")), Ok(MIN_TICK + 1));
-        assert_eq!(get_tick_at_sqrt_ratio(u("1461373636630004318706518188784493106690254656249")), Ok(MAX_TICK - 1));
-        assert_eq!(get_tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)), Ok(MAX_TICK - 1));
+        assert_eq!(
+            get_tick_at_sqrt_ratio(u("1461373636630004318706518188784493106690254656249")),
+            Ok(MAX_TICK - 1)
+        );
+        assert_eq!(
+            get_tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)),
+            Ok(MAX_TICK - 1)
+        );
         assert_eq!(get_tick_at_sqrt_ratio(U256::from(1u8) << 96), Ok(0));
-        assert_eq!(get_tick_at_sqrt_ratio(MIN_SQRT_RATIO - U256::from(1u8)), Err(Revert::SqrtRatioOutOfRange));
-        assert_eq!(get_tick_at_sqrt_ratio(MAX_SQRT_RATIO), Err(Revert::SqrtRatioOutOfRange));
+        assert_eq!(
+            get_tick_at_sqrt_ratio(MIN_SQRT_RATIO - U256::from(1u8)),
+            Err(Revert::SqrtRatioOutOfRange)
+        );
+        assert_eq!(
+            get_tick_at_sqrt_ratio(MAX_SQRT_RATIO),
+            Err(Revert::SqrtRatioOutOfRange)
+        );
     }
 
     #[test]
@@ -200,7 +247,11 @@ mod tests {
                 assert_eq!(get_tick_at_sqrt_ratio(ratio), Ok(tick), "tick {tick}");
             }
             if tick > MIN_TICK && tick < MAX_TICK {
-                assert_eq!(get_tick_at_sqrt_ratio(ratio - U256::from(1u8)).unwrap(), tick - 1, "tick {tick} - 1 wei");
+                assert_eq!(
+                    get_tick_at_sqrt_ratio(ratio - U256::from(1u8)).unwrap(),
+                    tick - 1,
+                    "tick {tick} - 1 wei"
+                );
             }
             tick += 997;
         }
