@@ -35,9 +35,24 @@ $(STAMPS)/npm: package.json package-lock.json | $(STAMPS)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# PancakeSwap V2 (a 20 bps fork with real bytecode) for the executor's tests.
+# Its package.json pulls truffle, which npm cannot install here, so only the
+# tarball is fetched (checksum pinned) and the factory bytecode extracted.
+PANCAKE_TGZ_SHA256 := eb9c75c9d38ed3cd258c0f1a96a08936bb39b83680293037e36746cbe6e50b5b
+PANCAKE_DIR := .cache/pancake-swap-core
+
+$(STAMPS)/pancake: | $(STAMPS)
+	rm -rf $(PANCAKE_DIR) && mkdir -p $(PANCAKE_DIR)
+	cd $(PANCAKE_DIR) && npm pack --silent @pancakeswap-libs/pancake-swap-core@0.1.0 >/dev/null
+	echo "$(PANCAKE_TGZ_SHA256)  $(PANCAKE_DIR)/pancakeswap-libs-pancake-swap-core-0.1.0.tgz" | sha256sum -c --quiet
+	tar -xzf $(PANCAKE_DIR)/pancakeswap-libs-pancake-swap-core-0.1.0.tgz -C $(PANCAKE_DIR)
+	python3 -c "import json; d = json.load(open('$(PANCAKE_DIR)/package/build/PancakeFactory.json')); \
+		json.dump({'bytecode': '0x' + d['bytecode']}, open('$(PANCAKE_DIR)/PancakeFactory.json', 'w'))"
+	@touch $@
+
 venv: $(STAMPS)/venv ## Create .venv with the pinned Python dependencies
 
-npm: $(STAMPS)/npm ## Install anvil, forge, solc-js and the Uniswap artifacts (package-lock.json)
+npm: $(STAMPS)/npm $(STAMPS)/pancake ## Install anvil, forge, solc-js, the Uniswap and PancakeSwap artifacts
 
 build: venv ## Release build of engine_rs into .venv (maturin develop)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
@@ -52,7 +67,7 @@ test-rust: ## cargo test (pure-Rust core, no Python)
 	cargo test --workspace --quiet
 
 test-contracts: npm ## forge test (executor against real Uniswap bytecode)
-	@if ls contracts/test/*.sol >/dev/null 2>&1; then cd contracts && forge test; else echo "contracts: no forge tests yet"; fi
+	cd contracts && tools/forge test
 
 test-python: build npm ## pytest (unit, property and differential tests on anvil)
 	$(PY) -m pytest $(PYTEST_ARGS)
