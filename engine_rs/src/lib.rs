@@ -4,6 +4,9 @@
 //! Python); the PyO3 bindings live in `py/` behind the `python` feature.
 
 pub mod error;
+pub mod market;
+pub mod route;
+pub mod scanner;
 pub mod v2;
 pub mod v3;
 
@@ -13,3 +16,4 @@ mod py;
 pub use alloy_primitives::I256;
 pub use error::{InvalidInput, MathError, MathResult, Revert};
 pub use ruint::aliases::U256;
+pub use scanner::{Market, MarketSnapshot};

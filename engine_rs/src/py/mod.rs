@@ -4,6 +4,7 @@
 mod convert;
 mod errors;
 mod int_fast;
+mod market;
 mod v2;
 mod v3;
 
@@ -16,5 +17,6 @@ fn engine_rs_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     v2::register(m)?;
     v3::register(m)?;
+    market::register(m)?;
     Ok(())
 }

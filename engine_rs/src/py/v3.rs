@@ -352,7 +352,11 @@ impl PyV3Pool {
     }
     #[getter]
     fn ticks(&self) -> Vec<(i32, i128)> {
-        self.0.ticks().to_vec()
+        self.0
+            .ticks()
+            .iter()
+            .map(|info| (info.tick, info.liquidity_net))
+            .collect()
     }
 
     #[pyo3(signature = (zero_for_one, amount_specified, sqrt_price_limit_x96 = None))]

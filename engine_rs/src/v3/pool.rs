@@ -12,6 +12,17 @@ use super::tick_math::{
 use crate::error::{InvalidInput, MathResult, Revert};
 use crate::{I256, U256};
 
+/// An initialized tick: what `UniswapV3Pool.ticks(tick)` holds that swaps and
+/// position changes need, plus its sqrt price, computed once because the
+/// swap loop would otherwise recompute it at every crossing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickInfo {
+    pub tick: i32,
+    pub liquidity_gross: u128,
+    pub liquidity_net: i128,
+    sqrt_price_x96: U256,
+}
+
 /// The state of a V3 pool that a swap depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V3Pool {
@@ -20,11 +31,8 @@ pub struct V3Pool {
     liquidity: u128,
     fee: u32,
     tick_spacing: i32,
-    /// Initialized ticks and their `liquidityNet`, sorted by tick.
-    ticks: Vec<(i32, i128)>,
-    /// `getSqrtRatioAtTick` of each initialized tick, computed once: the swap
-    /// loop would otherwise recompute it at every crossing.
-    tick_sqrt_prices: Vec<U256>,
+    /// Initialized ticks, sorted by tick.
+    ticks: Vec<TickInfo>,
     bitmap: TickBitmap,
 }
 
@@ -40,31 +48,54 @@ pub struct SwapResult {
     pub ticks_crossed: u32,
 }
 
+fn check_slot0(sqrt_price_x96: U256, tick: i32) -> MathResult<()> {
+    if sqrt_price_x96 < MIN_SQRT_RATIO || sqrt_price_x96 > MAX_SQRT_RATIO {
+        return Err(InvalidInput::new(
+            "sqrt_price_x96",
+            format!("{sqrt_price_x96} is outside [MIN_SQRT_RATIO, MAX_SQRT_RATIO]"),
+        )
+        .into());
+    }
+    if !(MIN_TICK..=MAX_TICK).contains(&tick) {
+        return Err(InvalidInput::new(
+            "tick",
+            format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 impl V3Pool {
-    /// A pool snapshot; `ticks` lists every initialized tick with its
-    /// `liquidityNet` (ticks with a net of zero included).
+    /// A pool snapshot for simulation; `ticks` lists every initialized tick
+    /// with its `liquidityNet` (ticks with a net of zero included). The gross
+    /// liquidity is not needed to swap and is taken as |net|.
     pub fn new(
         sqrt_price_x96: U256,
         tick: i32,
         liquidity: u128,
         fee: u32,
         tick_spacing: i32,
-        mut ticks: Vec<(i32, i128)>,
+        ticks: Vec<(i32, i128)>,
     ) -> MathResult<Self> {
-        if sqrt_price_x96 < MIN_SQRT_RATIO || sqrt_price_x96 > MAX_SQRT_RATIO {
-            return Err(InvalidInput::new(
-                "sqrt_price_x96",
-                format!("{sqrt_price_x96} is outside [MIN_SQRT_RATIO, MAX_SQRT_RATIO]"),
-            )
-            .into());
-        }
-        if !(MIN_TICK..=MAX_TICK).contains(&tick) {
-            return Err(InvalidInput::new(
-                "tick",
-                format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]"),
-            )
-            .into());
-        }
+        let ticks = ticks
+            .into_iter()
+            .map(|(t, net)| (t, net.unsigned_abs(), net))
+            .collect();
+        Self::with_ticks(sqrt_price_x96, tick, liquidity, fee, tick_spacing, ticks)
+    }
+
+    /// A pool with full tick state `(tick, liquidity_gross, liquidity_net)`,
+    /// as read from chain, so that later mints and burns apply exactly.
+    pub fn with_ticks(
+        sqrt_price_x96: U256,
+        tick: i32,
+        liquidity: u128,
+        fee: u32,
+        tick_spacing: i32,
+        mut ticks: Vec<(i32, u128, i128)>,
+    ) -> MathResult<Self> {
+        check_slot0(sqrt_price_x96, tick)?;
         if fee >= FEE_DENOMINATOR {
             return Err(InvalidInput::new(
                 "fee",
@@ -79,9 +110,9 @@ impl V3Pool {
             )
             .into());
         }
-        ticks.sort_unstable_by_key(|&(t, _)| t);
+        ticks.sort_unstable_by_key(|&(t, _, _)| t);
         for pair in ticks.windows(2) {
-            if let [(a, _), (b, _)] = pair {
+            if let [(a, _, _), (b, _, _)] = pair {
                 if a == b {
                     return Err(
                         InvalidInput::new("ticks", format!("tick {a} is listed twice")).into(),
@@ -89,7 +120,8 @@ impl V3Pool {
                 }
             }
         }
-        for &(t, _) in &ticks {
+        let mut infos = Vec::with_capacity(ticks.len());
+        for (t, liquidity_gross, liquidity_net) in ticks {
             if t % tick_spacing != 0 || !(MIN_TICK..=MAX_TICK).contains(&t) {
                 return Err(InvalidInput::new(
                     "ticks",
@@ -97,20 +129,28 @@ impl V3Pool {
                 )
                 .into());
             }
+            if liquidity_gross == 0 || liquidity_gross < liquidity_net.unsigned_abs() {
+                return Err(InvalidInput::new(
+                    "ticks",
+                    format!("tick {t}: liquidity_gross {liquidity_gross} must be positive and at least |liquidity_net| {liquidity_net}"),
+                )
+                .into());
+            }
+            infos.push(TickInfo {
+                tick: t,
+                liquidity_gross,
+                liquidity_net,
+                sqrt_price_x96: get_sqrt_ratio_at_tick(t)?,
+            });
         }
-        let bitmap = TickBitmap::from_ticks(ticks.iter().map(|&(t, _)| t), tick_spacing);
-        let tick_sqrt_prices = ticks
-            .iter()
-            .map(|&(t, _)| get_sqrt_ratio_at_tick(t))
-            .collect::<Result<Vec<_>, _>>()?;
+        let bitmap = TickBitmap::from_ticks(infos.iter().map(|info| info.tick), tick_spacing);
         Ok(Self {
             sqrt_price_x96,
             tick,
             liquidity,
             fee,
             tick_spacing,
-            ticks,
-            tick_sqrt_prices,
+            ticks: infos,
             bitmap,
         })
     }
@@ -130,15 +170,145 @@ impl V3Pool {
     pub fn tick_spacing(&self) -> i32 {
         self.tick_spacing
     }
-    pub fn ticks(&self) -> &[(i32, i128)] {
+    pub fn ticks(&self) -> &[TickInfo] {
         &self.ticks
     }
 
     /// `liquidityNet` and sqrt price of an initialized tick.
     #[inline]
     fn initialized_tick(&self, tick: i32) -> Option<(i128, U256)> {
-        let index = self.ticks.binary_search_by_key(&tick, |&(t, _)| t).ok()?;
-        Some((self.ticks.get(index)?.1, *self.tick_sqrt_prices.get(index)?))
+        let index = self
+            .ticks
+            .binary_search_by_key(&tick, |info| info.tick)
+            .ok()?;
+        let info = self.ticks.get(index)?;
+        Some((info.liquidity_net, info.sqrt_price_x96))
+    }
+
+    /// Apply a `Swap` event: the pool's new price, tick and active liquidity.
+    pub fn set_slot0(
+        &mut self,
+        sqrt_price_x96: U256,
+        tick: i32,
+        liquidity: u128,
+    ) -> MathResult<()> {
+        check_slot0(sqrt_price_x96, tick)?;
+        self.sqrt_price_x96 = sqrt_price_x96;
+        self.tick = tick;
+        self.liquidity = liquidity;
+        Ok(())
+    }
+
+    /// Apply a `Mint` (`liquidity_delta > 0`) or `Burn` (`< 0`) of a position
+    /// over [tick_lower, tick_upper), as `UniswapV3Pool._modifyPosition` does
+    /// to the ticks, the bitmap and the active liquidity. Nothing changes
+    /// when it fails.
+    pub fn modify_position(
+        &mut self,
+        tick_lower: i32,
+        tick_upper: i32,
+        liquidity_delta: i128,
+    ) -> MathResult<()> {
+        if tick_lower >= tick_upper {
+            return Err(InvalidInput::new(
+                "tick_lower",
+                format!("TLU: {tick_lower} must be below tick_upper {tick_upper}"),
+            )
+            .into());
+        }
+        if tick_lower < MIN_TICK {
+            return Err(InvalidInput::new(
+                "tick_lower",
+                format!("TLM: {tick_lower} is below {MIN_TICK}"),
+            )
+            .into());
+        }
+        if tick_upper > MAX_TICK {
+            return Err(InvalidInput::new(
+                "tick_upper",
+                format!("TUM: {tick_upper} is above {MAX_TICK}"),
+            )
+            .into());
+        }
+        for (field, t) in [("tick_lower", tick_lower), ("tick_upper", tick_upper)] {
+            if t % self.tick_spacing != 0 {
+                return Err(InvalidInput::new(
+                    field,
+                    format!(
+                        "{t} is not a multiple of tick_spacing {}",
+                        self.tick_spacing
+                    ),
+                )
+                .into());
+            }
+        }
+        // Compute every new value first, so that a failure leaves the pool as it was.
+        let lower = self.updated_tick(tick_lower, liquidity_delta, false)?;
+        let upper = self.updated_tick(tick_upper, liquidity_delta, true)?;
+        let liquidity = if (tick_lower..tick_upper).contains(&self.tick) {
+            add_delta(self.liquidity, liquidity_delta)?
+        } else {
+            self.liquidity
+        };
+        self.store_tick(tick_lower, lower)?;
+        self.store_tick(tick_upper, upper)?;
+        self.liquidity = liquidity;
+        Ok(())
+    }
+
+    /// `Tick.update`: the tick's (gross, net) after a position change.
+    fn updated_tick(
+        &self,
+        tick: i32,
+        liquidity_delta: i128,
+        upper: bool,
+    ) -> MathResult<(u128, i128)> {
+        let (gross, net) = match self.ticks.binary_search_by_key(&tick, |info| info.tick) {
+            Ok(index) => self
+                .ticks
+                .get(index)
+                .map_or((0, 0), |info| (info.liquidity_gross, info.liquidity_net)),
+            Err(_) => (0, 0),
+        };
+        let gross = add_delta(gross, liquidity_delta)?;
+        let net = if upper {
+            net.checked_sub(liquidity_delta)
+        } else {
+            net.checked_add(liquidity_delta)
+        }
+        .ok_or(Revert::ArithmeticOverflow)?;
+        Ok((gross, net))
+    }
+
+    /// Write a tick's new (gross, net); a gross of zero clears it (and flips the bitmap).
+    fn store_tick(&mut self, tick: i32, (gross, net): (u128, i128)) -> MathResult<()> {
+        match self.ticks.binary_search_by_key(&tick, |info| info.tick) {
+            Ok(index) if gross == 0 => {
+                self.ticks.remove(index);
+                self.bitmap.flip(tick, self.tick_spacing);
+            }
+            Ok(index) => {
+                if let Some(info) = self.ticks.get_mut(index) {
+                    info.liquidity_gross = gross;
+                    info.liquidity_net = net;
+                }
+            }
+            Err(_) if gross == 0 => {}
+            Err(index) => {
+                let sqrt_price_x96 = get_sqrt_ratio_at_tick(tick)?;
+                self.ticks.insert(
+                    index,
+                    TickInfo {
+                        tick,
+                        liquidity_gross: gross,
+                        liquidity_net: net,
+                        sqrt_price_x96,
+                    },
+                );
+                self.bitmap.flip(tick, self.tick_spacing);
+            }
+        }
+        Ok(())
     }
 
     /// `UniswapV3Pool.swap` without side effects: `amount_specified > 0` is
@@ -368,6 +538,60 @@ mod tests {
         let out = pool.swap(false, i(10i128.pow(17)), None).unwrap();
         assert_eq!(out.ticks_crossed, 1);
         assert!(out.tick >= 120);
+    }
+
+    #[test]
+    fn mint_and_burn_update_ticks_bitmap_and_liquidity() {
+        let mut pool = full_range_pool(3000, 60, 1000);
+        let before = pool.clone();
+        pool.modify_position(-120, 60, 500).unwrap();
+        assert_eq!(pool.liquidity(), 1500);
+        let lower = pool.ticks().iter().find(|t| t.tick == -120).unwrap();
+        assert_eq!((lower.liquidity_gross, lower.liquidity_net), (500, 500));
+        // Out of range: ticks change, active liquidity does not.
+        pool.modify_position(600, 1200, 7).unwrap();
+        assert_eq!(pool.liquidity(), 1500);
+        // A swap now stops at the new ticks.
+        let crossed = pool
+            .swap(
+                true,
+                i(10i128.pow(30)),
+                Some(get_sqrt_ratio_at_tick(-150).unwrap()),
+            )
+            .unwrap();
+        assert_eq!(crossed.ticks_crossed, 1);
+        assert_eq!(crossed.liquidity, 1000);
+        // Burning everything back restores the original pool exactly.
+        pool.modify_position(600, 1200, -7).unwrap();
+        pool.modify_position(-120, 60, -500).unwrap();
+        assert_eq!(pool, before);
+    }
+
+    #[test]
+    fn bad_burns_leave_the_pool_unchanged() {
+        let mut pool = full_range_pool(3000, 60, 1000);
+        let before = pool.clone();
+        assert_eq!(
+            pool.modify_position(-120, 60, -1),
+            Err(Revert::LiquiditySub.into())
+        );
+        assert!(pool.modify_position(-887220, 887220, -1001).is_err());
+        assert!(pool.modify_position(-887220, 887220, -1000).is_ok());
+        assert_eq!(pool.liquidity(), 0);
+        let mut pool = before.clone();
+        assert!(matches!(
+            pool.modify_position(60, -60, 1),
+            Err(MathError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            pool.modify_position(-61, 60, 1),
+            Err(MathError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            pool.modify_position(-887280, 60, 1),
+            Err(MathError::InvalidInput(_))
+        ));
+        assert_eq!(pool, before);
     }
 
     #[test]

@@ -27,25 +27,34 @@ pub fn compress(tick: i32, tick_spacing: i32) -> i32 {
 }
 
 impl TickBitmap {
-    /// A bitmap with these ticks (multiples of `tick_spacing`) initialized.
+    /// A bitmap with these distinct ticks (multiples of `tick_spacing`) initialized.
     pub fn from_ticks(ticks: impl IntoIterator<Item = i32>, tick_spacing: i32) -> Self {
-        let mut words: Vec<(i16, U256)> = Vec::new();
+        let mut bitmap = Self::default();
         for tick in ticks {
-            let (word, bit) = position(tick / tick_spacing);
-            match words.binary_search_by_key(&word, |&(w, _)| w) {
-                Ok(index) => {
-                    if let Some(entry) = words.get_mut(index) {
-                        entry.1.set_bit(usize::from(bit), true);
+            bitmap.flip(tick, tick_spacing);
+        }
+        bitmap
+    }
+
+    /// `TickBitmap.flipTick`: toggle a tick's initialized bit.
+    pub fn flip(&mut self, tick: i32, tick_spacing: i32) {
+        let (word, bit) = position(tick / tick_spacing);
+        match self.words.binary_search_by_key(&word, |&(w, _)| w) {
+            Ok(index) => {
+                if let Some(entry) = self.words.get_mut(index) {
+                    let set = entry.1.bit(usize::from(bit));
+                    entry.1.set_bit(usize::from(bit), !set);
+                    if entry.1.is_zero() {
+                        self.words.remove(index);
                     }
                 }
-                Err(index) => {
-                    let mut value = U256::ZERO;
-                    value.set_bit(usize::from(bit), true);
-                    words.insert(index, (word, value));
-                }
+            }
+            Err(index) => {
+                let mut value = U256::ZERO;
+                value.set_bit(usize::from(bit), true);
+                self.words.insert(index, (word, value));
             }
         }
-        Self { words }
     }
 
     #[inline]
