@@ -21,21 +21,12 @@ const LIQUIDITY: i128 = 1_000_000_000_000_000_000_000;
 
 /// Positions [-60k, 60k] for k = 1..=16: one initialized tick every 60 on each side.
 fn ticks() -> Vec<(i32, i128)> {
-    (1..=POSITIONS)
-        .flat_map(|k| [(-SPACING * k, LIQUIDITY), (SPACING * k, -LIQUIDITY)])
-        .collect()
+    (1..=POSITIONS).flat_map(|k| [(-SPACING * k, LIQUIDITY), (SPACING * k, -LIQUIDITY)]).collect()
 }
 
 fn our_pool() -> V3Pool {
-    V3Pool::new(
-        U256::from(1u8) << 96,
-        0,
-        (LIQUIDITY * POSITIONS as i128) as u128,
-        3000,
-        SPACING,
-        ticks(),
-    )
-    .expect("valid pool")
+    V3Pool::new(U256::from(1u8) << 96, 0, (LIQUIDITY * POSITIONS as i128) as u128, 3000, SPACING, ticks())
+        .expect("valid pool")
 }
 
 /// A price limit half a spacing beyond the n-th initialized tick below the price.
@@ -70,12 +61,7 @@ fn peer_pool() -> PeerPool {
 }
 
 /// UniswapV3Pool.swap built from the peer's library functions.
-fn peer_swap(
-    pool: &PeerPool,
-    zero_for_one: bool,
-    amount: I256,
-    limit: U256,
-) -> (I256, U256, i32, u128) {
+fn peer_swap(pool: &PeerPool, zero_for_one: bool, amount: I256, limit: U256) -> (I256, U256, i32, u128) {
     let mut remaining = amount;
     let mut calculated = I256::ZERO;
     let (mut price, mut tick, mut liquidity) = (pool.sqrt_price_x96, pool.tick, pool.liquidity);
@@ -90,26 +76,21 @@ fn peer_swap(
         .expect("bitmap");
         let next = next.clamp(peer::tick_math::MIN_TICK, peer::tick_math::MAX_TICK);
         let next_price = peer::tick_math::get_sqrt_ratio_at_tick(next).expect("tick");
-        let target =
-            if (zero_for_one && next_price < limit) || (!zero_for_one && next_price > limit) {
-                limit
-            } else {
-                next_price
-            };
+        let target = if (zero_for_one && next_price < limit) || (!zero_for_one && next_price > limit) {
+            limit
+        } else {
+            next_price
+        };
         let (p, amount_in, amount_out, fee) =
-            peer::swap_math::compute_swap_step(price, target, liquidity, remaining, pool.fee)
-                .expect("step");
+            peer::swap_math::compute_swap_step(price, target, liquidity, remaining, pool.fee).expect("step");
         price = p;
         remaining -= I256::from_raw(amount_in + fee);
         calculated -= I256::from_raw(amount_out);
         if price == next_price {
             if initialized {
                 let net = pool.liquidity_net.get(&next).copied().unwrap_or(0);
-                liquidity = peer::liquidity_math::add_delta(
-                    liquidity,
-                    if zero_for_one { -net } else { net },
-                )
-                .expect("liquidity");
+                liquidity = peer::liquidity_math::add_delta(liquidity, if zero_for_one { -net } else { net })
+                    .expect("liquidity");
             }
             tick = if zero_for_one { next - 1 } else { next };
         } else if price != start {
@@ -127,54 +108,26 @@ fn bench_swap(c: &mut Criterion) {
     for crossings in [0, 1, 10] {
         let limit = limit_after_crossings(crossings);
         let expected = ours.swap(true, amount, Some(limit)).expect("swap");
+        assert_eq!(expected.ticks_crossed, crossings as u32, "set-up must cross {crossings} ticks");
+        let (peer_out, peer_price, peer_tick, peer_liquidity) = peer_swap(&theirs, true, amount, limit);
         assert_eq!(
-            expected.ticks_crossed, crossings as u32,
-            "set-up must cross {crossings} ticks"
-        );
-        let (peer_out, peer_price, peer_tick, peer_liquidity) =
-            peer_swap(&theirs, true, amount, limit);
-        assert_eq!(
-            (
-                expected.amount1,
-                expected.sqrt_price_x96,
-                expected.tick,
-                expected.liquidity
-            ),
+            (expected.amount1, expected.sqrt_price_x96, expected.tick, expected.liquidity),
             (peer_out, peer_price, peer_tick, peer_liquidity)
         );
-        group.bench_with_input(
-            BenchmarkId::new("engine_rs", crossings),
-            &limit,
-            |b, &limit| {
-                b.iter(|| ours.swap(black_box(true), black_box(amount), Some(black_box(limit))))
-            },
-        );
-        group.bench_with_input(
-            BenchmarkId::new("uniswap_v3_math", crossings),
-            &limit,
-            |b, &limit| {
-                b.iter(|| {
-                    peer_swap(
-                        &theirs,
-                        black_box(true),
-                        black_box(amount),
-                        black_box(limit),
-                    )
-                })
-            },
-        );
+        group.bench_with_input(BenchmarkId::new("engine_rs", crossings), &limit, |b, &limit| {
+            b.iter(|| ours.swap(black_box(true), black_box(amount), Some(black_box(limit))))
+        });
+        group.bench_with_input(BenchmarkId::new("uniswap_v3_math", crossings), &limit, |b, &limit| {
+            b.iter(|| peer_swap(&theirs, black_box(true), black_box(amount), black_box(limit)))
+        });
     }
     group.finish();
 }
 
 fn bench_tick_math(c: &mut Criterion) {
-    let ticks: Vec<i32> = (0..64)
-        .map(|i| (i * 27_733) % 1_774_544 - 887_272)
-        .collect();
-    let prices: Vec<U256> = ticks
-        .iter()
-        .map(|&t| tick_math::get_sqrt_ratio_at_tick(t).expect("tick"))
-        .collect();
+    let ticks: Vec<i32> = (0..64).map(|i| (i * 27_733) % 1_774_544 - 887_272).collect();
+    let prices: Vec<U256> =
+        ticks.iter().map(|&t| tick_math::get_sqrt_ratio_at_tick(t).expect("tick")).collect();
     let mut group = c.benchmark_group("tick_math_64");
     group.bench_function("get_sqrt_ratio_at_tick/engine_rs", |b| {
         b.iter(|| {

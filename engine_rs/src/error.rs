@@ -92,10 +92,7 @@ pub struct InvalidInput {
 
 impl InvalidInput {
     pub fn new(field: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            field,
-            problem: problem.into(),
-        }
+        Self { field, problem: problem.into() }
     }
 }
 

@@ -27,11 +27,7 @@ pub struct MarketSnapshot(MarketState);
 
 impl Market {
     pub fn new(config: SearchConfig) -> Self {
-        Self {
-            config,
-            stale: true,
-            ..Self::default()
-        }
+        Self { config, stale: true, ..Self::default() }
     }
 
     pub fn index(&mut self) -> &CycleIndex {
@@ -65,11 +61,7 @@ impl Market {
         fee_bps: u32,
         dex: String,
     ) -> MathResult<()> {
-        let state = PoolState::V2 {
-            reserve0: reserves.0,
-            reserve1: reserves.1,
-            fee_bps,
-        };
+        let state = PoolState::V2 { reserve0: reserves.0, reserve1: reserves.1, fee_bps };
         self.state.add_pool(key, token0, token1, dex, state)?;
         self.changed();
         Ok(())
@@ -88,8 +80,7 @@ impl Market {
         dex: String,
     ) -> MathResult<()> {
         let v3 = V3Pool::with_ticks(slot0.0, slot0.1, slot0.2, fee, tick_spacing, ticks)?;
-        self.state
-            .add_pool(key, token0, token1, dex, PoolState::V3(v3))?;
+        self.state.add_pool(key, token0, token1, dex, PoolState::V3(v3))?;
         self.changed();
         Ok(())
     }
@@ -100,12 +91,7 @@ impl Market {
         Ok(())
     }
 
-    pub fn set_base_tokens(
-        &mut self,
-        chain_id: u64,
-        tokens: &[Key],
-        max_input: U256,
-    ) -> MathResult<()> {
+    pub fn set_base_tokens(&mut self, chain_id: u64, tokens: &[Key], max_input: U256) -> MathResult<()> {
         self.state.set_base_tokens(chain_id, tokens, max_input)?;
         self.changed();
         Ok(())
@@ -117,8 +103,7 @@ impl Market {
         gas_price_wei: U256,
         native_token: &Key,
     ) -> MathResult<()> {
-        self.state
-            .set_gas_price(chain_id, gas_price_wei, native_token)?;
+        self.state.set_gas_price(chain_id, gas_price_wei, native_token)?;
         self.changed();
         Ok(())
     }
@@ -129,8 +114,7 @@ impl Market {
         let touched = self.state.apply_updates(updates)?;
         self.ensure_index();
         if !self.stale {
-            self.search
-                .reevaluate(&self.state, &self.index, &self.config, &touched);
+            self.search.reevaluate(&self.state, &self.index, &self.config, &touched);
         }
         Ok(touched.len())
     }
@@ -177,12 +161,7 @@ impl Market {
         paths::quote(&self.state, cycle.hops(), amount_in)
     }
 
-    pub fn quote(
-        &self,
-        pools: &[Key],
-        token_in: &Key,
-        amount_in: U256,
-    ) -> MathResult<(Vec<Hop>, Vec<U256>)> {
+    pub fn quote(&self, pools: &[Key], token_in: &Key, amount_in: U256) -> MathResult<(Vec<Hop>, Vec<U256>)> {
         let token = self.state.token(token_in, "token_in")?;
         let hops = paths::path_hops(&self.state, pools, token)?;
         let amounts = paths::quote(&self.state, &hops, amount_in)?;
@@ -207,21 +186,13 @@ impl Market {
         amount_in: U256,
         max_hops: usize,
     ) -> MathResult<Option<Route>> {
-        let (from, to): (TokenId, TokenId) = (
-            self.state.token(token_in, "token_in")?,
-            self.state.token(token_out, "token_out")?,
-        );
+        let (from, to): (TokenId, TokenId) =
+            (self.state.token(token_in, "token_in")?, self.state.token(token_out, "token_out")?);
         self.ensure_index();
         let this = &*self;
-        Ok(paths::best_route(
-            &this.state,
-            &this.index,
-            from,
-            to,
-            amount_in,
-            max_hops,
-            |hops, ticks| this.gas_units(hops, ticks),
-        ))
+        Ok(paths::best_route(&this.state, &this.index, from, to, amount_in, max_hops, |hops, ticks| {
+            this.gas_units(hops, ticks)
+        }))
     }
 
     /// Re-simulate an opportunity's hops at its input (for callers checking freshness).
@@ -251,24 +222,10 @@ mod tests {
         let mut m = Market::new(SearchConfig::default());
         m.add_token(key(1, 1), 18, "WETH".into()).unwrap();
         m.add_token(key(1, 2), 18, "TKN".into()).unwrap();
-        m.add_v2_pool(
-            key(1, 10),
-            key(1, 1),
-            key(1, 2),
-            (e18(1000), e18(2_000_000)),
-            30,
-            "uni".into(),
-        )
-        .unwrap();
-        m.add_v2_pool(
-            key(1, 11),
-            key(1, 1),
-            key(1, 2),
-            (e18(1000), e18(2_040_000)),
-            30,
-            "sushi".into(),
-        )
-        .unwrap();
+        m.add_v2_pool(key(1, 10), key(1, 1), key(1, 2), (e18(1000), e18(2_000_000)), 30, "uni".into())
+            .unwrap();
+        m.add_v2_pool(key(1, 11), key(1, 1), key(1, 2), (e18(1000), e18(2_040_000)), 30, "sushi".into())
+            .unwrap();
         let liquidity: u128 = 10u128.pow(22);
         let tick = 76_000; // price ~ 1999 TKN per WETH
         m.add_v3_pool(
@@ -278,10 +235,7 @@ mod tests {
             3000,
             60,
             (get_sqrt_ratio_at_tick(tick).unwrap(), tick, liquidity),
-            vec![
-                (-887_220, liquidity, liquidity as i128),
-                (887_220, liquidity, -(liquidity as i128)),
-            ],
+            vec![(-887_220, liquidity, liquidity as i128), (887_220, liquidity, -(liquidity as i128))],
             "univ3".into(),
         )
         .unwrap();
@@ -303,11 +257,7 @@ mod tests {
             for x in [best.amount_in + delta, best.amount_in - delta] {
                 let amounts = m.evaluate_cycle(best.cycle_id, x).unwrap();
                 let profit = I256::from_raw(*amounts.last().unwrap()) - I256::from_raw(x);
-                assert!(
-                    profit <= best.profit_gross,
-                    "{x} earns {profit} > {}",
-                    best.profit_gross
-                );
+                assert!(profit <= best.profit_gross, "{x} earns {profit} > {}", best.profit_gross);
             }
         }
     }
@@ -317,23 +267,14 @@ mod tests {
         let mut m = market();
         m.scan();
         let updates = [
-            Update::Sync {
-                pool: key(1, 10),
-                reserve0: e18(1010),
-                reserve1: e18(1_990_000),
-            },
+            Update::Sync { pool: key(1, 10), reserve0: e18(1010), reserve1: e18(1_990_000) },
             Update::Swap {
                 pool: key(1, 12),
                 sqrt_price_x96: get_sqrt_ratio_at_tick(75_500).unwrap(),
                 liquidity: 10u128.pow(22),
                 tick: 75_500,
             },
-            Update::Mint {
-                pool: key(1, 12),
-                tick_lower: 75_000,
-                tick_upper: 76_020,
-                amount: 10u128.pow(21),
-            },
+            Update::Mint { pool: key(1, 12), tick_lower: 75_000, tick_upper: 76_020, amount: 10u128.pow(21) },
         ];
         m.apply_updates(&updates).unwrap();
         let incremental = m.opportunities();
@@ -348,11 +289,7 @@ mod tests {
         let before = m.scan();
         let snapshot = m.snapshot();
         let updates = [
-            Update::Sync {
-                pool: key(1, 10),
-                reserve0: e18(1),
-                reserve1: e18(1),
-            },
+            Update::Sync { pool: key(1, 10), reserve0: e18(1), reserve1: e18(1) },
             Update::Burn {
                 pool: key(1, 12),
                 tick_lower: -887_220,
@@ -364,11 +301,7 @@ mod tests {
         assert_eq!(index, 1);
         assert_eq!(m.opportunities(), before);
         let (index, _) = m
-            .apply_updates(&[Update::Sync {
-                pool: key(1, 12),
-                reserve0: e18(1),
-                reserve1: e18(1),
-            }])
+            .apply_updates(&[Update::Sync { pool: key(1, 12), reserve0: e18(1), reserve1: e18(1) }])
             .unwrap_err();
         assert_eq!(index, 0);
         m.apply_updates(&updates[..1]).unwrap();
@@ -380,10 +313,7 @@ mod tests {
     #[test]
     fn best_route_prefers_the_better_pool() {
         let mut m = market();
-        let route = m
-            .best_route(&key(1, 1), &key(1, 2), e18(1), 3)
-            .unwrap()
-            .unwrap();
+        let route = m.best_route(&key(1, 1), &key(1, 2), e18(1), 3).unwrap().unwrap();
         let single = |pool: u8| m.quote(&[key(1, pool)], &key(1, 1), e18(1)).unwrap().1[0];
         let best_single = [10, 11, 12].map(single).into_iter().max().unwrap();
         assert!(*route.amounts.last().unwrap() >= best_single);

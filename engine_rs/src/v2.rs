@@ -43,13 +43,10 @@ pub fn get_amount_out(
         return Err(Revert::V2InsufficientInputAmount.into());
     }
     check_reserves(reserve_in, reserve_out)?;
-    let amount_in_with_fee = amount_in
-        .checked_mul(fee_factor)
-        .ok_or(Revert::V2MulOverflow)?;
+    let amount_in_with_fee = amount_in.checked_mul(fee_factor).ok_or(Revert::V2MulOverflow)?;
     // reserve_in < 2^112, so reserve_in * 10000 cannot overflow.
-    let denominator = (reserve_in * U256::from(BPS))
-        .checked_add(amount_in_with_fee)
-        .ok_or(Revert::V2MulOverflow)?;
+    let denominator =
+        (reserve_in * U256::from(BPS)).checked_add(amount_in_with_fee).ok_or(Revert::V2MulOverflow)?;
     // The 512-bit product keeps huge inputs exact; the quotient is below reserve_out.
     mul_div(amount_in_with_fee, reserve_out, denominator).map_err(MathError::from)
 }
@@ -108,25 +105,13 @@ mod tests {
 
     #[test]
     fn reverts_with_the_library_reasons() {
-        assert_eq!(
-            get_amount_out(U256::ZERO, u(1), u(1), 30),
-            Err(Revert::V2InsufficientInputAmount.into())
-        );
+        assert_eq!(get_amount_out(U256::ZERO, u(1), u(1), 30), Err(Revert::V2InsufficientInputAmount.into()));
         assert_eq!(
             get_amount_out(u(1), U256::ZERO, u(1), 30),
             Err(Revert::V2InsufficientLibraryLiquidity.into())
         );
-        assert_eq!(
-            get_amount_in(u(5), u(10), u(5), 30),
-            Err(Revert::V2InsufficientLiquidity.into())
-        );
-        assert_eq!(
-            get_amount_out(u(1), MAX_RESERVE + u(1), u(1), 30),
-            Err(Revert::V2Overflow.into())
-        );
-        assert!(matches!(
-            get_amount_out(u(1), u(1), u(1), 10_000),
-            Err(MathError::InvalidInput(_))
-        ));
+        assert_eq!(get_amount_in(u(5), u(10), u(5), 30), Err(Revert::V2InsufficientLiquidity.into()));
+        assert_eq!(get_amount_out(u(1), MAX_RESERVE + u(1), u(1), 30), Err(Revert::V2Overflow.into()));
+        assert!(matches!(get_amount_out(u(1), u(1), u(1), 10_000), Err(MathError::InvalidInput(_))));
     }
 }

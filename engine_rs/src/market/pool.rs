@@ -48,19 +48,21 @@ pub struct Pool {
 }
 
 /// The outcome of one exact-input hop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HopOutput {
     pub amount_out: U256,
     pub ticks_crossed: u32,
+    /// d(amount_out)/d(amount_in) after this input (f64): what one more
+    /// unit of input would earn. It falls as the input grows, which is what
+    /// the sizing search follows.
+    pub marginal: f64,
 }
 
 const TWO_POW_96: f64 = 79_228_162_514_264_337_593_543_950_336.0;
 
 /// A U256 as the nearest-below f64 (for screening and estimates only).
 pub fn to_f64(value: U256) -> f64 {
-    value.as_limbs().iter().rev().fold(0.0, |acc, &limb| {
-        acc * 18_446_744_073_709_551_616.0 + limb as f64
-    })
+    value.as_limbs().iter().rev().fold(0.0, |acc, &limb| acc * 18_446_744_073_709_551_616.0 + limb as f64)
 }
 
 /// A non-negative f64 as a U256, floored and saturating.
@@ -102,25 +104,20 @@ impl Pool {
             return Some(HopOutput {
                 amount_out: U256::ZERO,
                 ticks_crossed: 0,
+                marginal: self.log_rate(zero_for_one).exp(),
             });
         }
         match &self.state {
-            PoolState::V2 {
-                reserve0,
-                reserve1,
-                fee_bps,
-            } => {
-                let (reserve_in, reserve_out) = if zero_for_one {
-                    (*reserve0, *reserve1)
-                } else {
-                    (*reserve1, *reserve0)
-                };
-                let amount_out =
-                    v2::get_amount_out(amount_in, reserve_in, reserve_out, *fee_bps).ok()?;
-                Some(HopOutput {
-                    amount_out,
-                    ticks_crossed: 0,
-                })
+            PoolState::V2 { reserve0, reserve1, fee_bps } => {
+                let (reserve_in, reserve_out) =
+                    if zero_for_one { (*reserve0, *reserve1) } else { (*reserve1, *reserve0) };
+                let amount_out = v2::get_amount_out(amount_in, reserve_in, reserve_out, *fee_bps).ok()?;
+                // d/dx of g*r_out*x/(r_in + g*x) = g*r_out*r_in/(r_in + g*x)^2
+                let gamma = 1.0 - f64::from(*fee_bps) / 10_000.0;
+                let (r_in, r_out) = (to_f64(reserve_in), to_f64(reserve_out));
+                let denominator = r_in + gamma * to_f64(amount_in);
+                let marginal = gamma * r_out * r_in / (denominator * denominator);
+                Some(HopOutput { amount_out, ticks_crossed: 0, marginal })
             }
             PoolState::V3(pool) => {
                 let specified = I256::try_from(amount_in).ok()?;
@@ -133,9 +130,14 @@ impl Pool {
                 if paid != specified {
                     return None;
                 }
+                // The marginal rate at the price the swap ends on, after the fee.
+                let price = (to_f64(result.sqrt_price_x96) / TWO_POW_96).powi(2);
+                let gamma = 1.0 - f64::from(pool.fee()) / 1_000_000.0;
+                let marginal = if zero_for_one { price * gamma } else { gamma / price };
                 Some(HopOutput {
                     amount_out: received.unsigned_abs(),
                     ticks_crossed: result.ticks_crossed,
+                    marginal,
                 })
             }
         }
@@ -144,11 +146,7 @@ impl Pool {
     /// ln of the marginal rate (output per input at an infinitesimal size, after fees).
     pub fn log_rate(&self, zero_for_one: bool) -> f64 {
         match &self.state {
-            PoolState::V2 {
-                reserve0,
-                reserve1,
-                fee_bps,
-            } => {
+            PoolState::V2 { reserve0, reserve1, fee_bps } => {
                 let (r0, r1) = (to_f64(*reserve0), to_f64(*reserve1));
                 if r0 <= 0.0 || r1 <= 0.0 {
                     return f64::NEG_INFINITY;
@@ -178,11 +176,7 @@ impl Pool {
     /// price, L/sqrtP and L*sqrtP, valid until the next initialized tick.
     pub fn virtual_reserves(&self, zero_for_one: bool) -> (f64, f64, f64) {
         match &self.state {
-            PoolState::V2 {
-                reserve0,
-                reserve1,
-                fee_bps,
-            } => {
+            PoolState::V2 { reserve0, reserve1, fee_bps } => {
                 let (r0, r1) = (to_f64(*reserve0), to_f64(*reserve1));
                 let gamma = 1.0 - f64::from(*fee_bps) / 10_000.0;
                 if zero_for_one {
@@ -219,14 +213,8 @@ impl Pool {
     pub fn convert_at_mid(&self, amount: U256, zero_for_one: bool) -> Option<U256> {
         use crate::v3::full_math::mul_div;
         match &self.state {
-            PoolState::V2 {
-                reserve0, reserve1, ..
-            } => {
-                let (from, to) = if zero_for_one {
-                    (*reserve0, *reserve1)
-                } else {
-                    (*reserve1, *reserve0)
-                };
+            PoolState::V2 { reserve0, reserve1, .. } => {
+                let (from, to) = if zero_for_one { (*reserve0, *reserve1) } else { (*reserve1, *reserve0) };
                 mul_div(amount, to, from).ok()
             }
             PoolState::V3(pool) => {

@@ -52,24 +52,15 @@ fn invalid(field: &'static str, problem: String) -> MathError {
 impl MarketState {
     pub fn token(&self, key: &Key, field: &'static str) -> MathResult<TokenId> {
         self.token_index.get(key).copied().ok_or_else(|| {
-            invalid(
-                field,
-                format!(
-                    "unknown token {} on chain {}; add_token first",
-                    hex(key),
-                    key.chain_id
-                ),
-            )
+            invalid(field, format!("unknown token {} on chain {}; add_token first", hex(key), key.chain_id))
         })
     }
 
     pub fn pool_id(&self, key: &Key) -> MathResult<PoolId> {
-        self.pool_index.get(key).copied().ok_or_else(|| {
-            invalid(
-                "pool",
-                format!("unknown pool {} on chain {}", hex(key), key.chain_id),
-            )
-        })
+        self.pool_index
+            .get(key)
+            .copied()
+            .ok_or_else(|| invalid("pool", format!("unknown pool {} on chain {}", hex(key), key.chain_id)))
     }
 
     pub fn pool(&self, id: PoolId) -> Option<&Pool> {
@@ -78,10 +69,7 @@ impl MarketState {
 
     pub fn add_token(&mut self, key: Key, decimals: u8, symbol: String) -> MathResult<()> {
         if decimals > 77 {
-            return Err(invalid(
-                "decimals",
-                format!("{decimals} is more than a uint256 can scale"),
-            ));
+            return Err(invalid("decimals", format!("{decimals} is more than a uint256 can scale")));
         }
         if let Some(&id) = self.token_index.get(&key) {
             let existing = self.tokens.get(id as usize);
@@ -93,13 +81,9 @@ impl MarketState {
             }
             return Ok(());
         }
-        let id = TokenId::try_from(self.tokens.len())
-            .map_err(|_| invalid("address", "too many tokens".into()))?;
-        self.tokens.push(Token {
-            key,
-            decimals,
-            symbol,
-        });
+        let id =
+            TokenId::try_from(self.tokens.len()).map_err(|_| invalid("address", "too many tokens".into()))?;
+        self.tokens.push(Token { key, decimals, symbol });
         self.token_index.insert(key, id);
         Ok(())
     }
@@ -113,64 +97,29 @@ impl MarketState {
         state: PoolState,
     ) -> MathResult<()> {
         if self.pool_index.contains_key(&key) {
-            return Err(invalid(
-                "address",
-                format!("pool {} already exists; remove it first", hex(&key)),
-            ));
+            return Err(invalid("address", format!("pool {} already exists; remove it first", hex(&key))));
         }
         if token0.chain_id != key.chain_id || token1.chain_id != key.chain_id {
-            return Err(invalid(
-                "token0",
-                "pool and tokens must be on the same chain".into(),
-            ));
+            return Err(invalid("token0", "pool and tokens must be on the same chain".into()));
         }
         if token0.address >= token1.address {
             return Err(invalid(
                 "token0",
-                format!(
-                    "token0 {} must sort below token1 {}",
-                    hex(&token0),
-                    hex(&token1)
-                ),
+                format!("token0 {} must sort below token1 {}", hex(&token0), hex(&token1)),
             ));
         }
-        let (token0, token1) = (
-            self.token(&token0, "token0")?,
-            self.token(&token1, "token1")?,
-        );
-        if let PoolState::V2 {
-            reserve0,
-            reserve1,
-            fee_bps,
-        } = &state
-        {
+        let (token0, token1) = (self.token(&token0, "token0")?, self.token(&token1, "token1")?);
+        if let PoolState::V2 { reserve0, reserve1, fee_bps } = &state {
             if *fee_bps >= 10_000 {
                 return Err(invalid("fee_bps", format!("{fee_bps} must be below 10000")));
             }
             // The same checks as a Sync.
-            let mut probe = Pool {
-                key,
-                token0,
-                token1,
-                dex: String::new(),
-                state: state.clone(),
-            };
-            Update::Sync {
-                pool: key,
-                reserve0: *reserve0,
-                reserve1: *reserve1,
-            }
-            .apply_to(&mut probe)?;
+            let mut probe = Pool { key, token0, token1, dex: String::new(), state: state.clone() };
+            Update::Sync { pool: key, reserve0: *reserve0, reserve1: *reserve1 }.apply_to(&mut probe)?;
         }
-        let id = PoolId::try_from(self.pools.len())
-            .map_err(|_| invalid("address", "too many pools".into()))?;
-        self.pools.push(Arc::new(Pool {
-            key,
-            token0,
-            token1,
-            dex,
-            state,
-        }));
+        let id =
+            PoolId::try_from(self.pools.len()).map_err(|_| invalid("address", "too many pools".into()))?;
+        self.pools.push(Arc::new(Pool { key, token0, token1, dex, state }));
         self.pool_index.insert(key, id);
         self.topology_version += 1;
         Ok(())
@@ -191,19 +140,11 @@ impl MarketState {
         self.chains.entry(chain_id).or_default()
     }
 
-    pub fn set_base_tokens(
-        &mut self,
-        chain_id: u64,
-        tokens: &[Key],
-        max_input: U256,
-    ) -> MathResult<()> {
+    pub fn set_base_tokens(&mut self, chain_id: u64, tokens: &[Key], max_input: U256) -> MathResult<()> {
         let mut ids = Vec::with_capacity(tokens.len());
         for key in tokens {
             if key.chain_id != chain_id {
-                return Err(invalid(
-                    "tokens",
-                    format!("token {} is not on chain {chain_id}", hex(key)),
-                ));
+                return Err(invalid("tokens", format!("token {} is not on chain {chain_id}", hex(key))));
             }
             let id = self.token(key, "tokens")?;
             if !ids.contains(&id) {

@@ -10,32 +10,13 @@ const MAX_RESERVE: U256 = U256::from_limbs([u64::MAX, (1 << 48) - 1, 0, 0]);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Update {
     /// V2 `Sync(reserve0, reserve1)`.
-    Sync {
-        pool: Key,
-        reserve0: U256,
-        reserve1: U256,
-    },
+    Sync { pool: Key, reserve0: U256, reserve1: U256 },
     /// V3 `Swap(..., sqrtPriceX96, liquidity, tick)`: the pool's state after the swap.
-    Swap {
-        pool: Key,
-        sqrt_price_x96: U256,
-        liquidity: u128,
-        tick: i32,
-    },
+    Swap { pool: Key, sqrt_price_x96: U256, liquidity: u128, tick: i32 },
     /// V3 `Mint(..., tickLower, tickUpper, amount, ...)`.
-    Mint {
-        pool: Key,
-        tick_lower: i32,
-        tick_upper: i32,
-        amount: u128,
-    },
+    Mint { pool: Key, tick_lower: i32, tick_upper: i32, amount: u128 },
     /// V3 `Burn(..., tickLower, tickUpper, amount, ...)`.
-    Burn {
-        pool: Key,
-        tick_lower: i32,
-        tick_upper: i32,
-        amount: u128,
-    },
+    Burn { pool: Key, tick_lower: i32, tick_upper: i32, amount: u128 },
 }
 
 impl Update {
@@ -52,54 +33,25 @@ impl Update {
     /// partially changed, so callers apply to a scratch copy.
     pub fn apply_to(&self, pool: &mut Pool) -> MathResult<()> {
         match (self, &mut pool.state) {
-            (
-                Update::Sync {
-                    reserve0, reserve1, ..
-                },
-                PoolState::V2 {
-                    reserve0: r0,
-                    reserve1: r1,
-                    ..
-                },
-            ) => {
+            (Update::Sync { reserve0, reserve1, .. }, PoolState::V2 { reserve0: r0, reserve1: r1, .. }) => {
                 for (field, value) in [("reserve0", reserve0), ("reserve1", reserve1)] {
                     if *value > MAX_RESERVE {
-                        return Err(
-                            InvalidInput::new(field, format!("{value} exceeds uint112")).into()
-                        );
+                        return Err(InvalidInput::new(field, format!("{value} exceeds uint112")).into());
                     }
                 }
                 *r0 = *reserve0;
                 *r1 = *reserve1;
                 Ok(())
             }
-            (
-                Update::Swap {
-                    sqrt_price_x96,
-                    liquidity,
-                    tick,
-                    ..
-                },
-                PoolState::V3(v3),
-            ) => v3.set_slot0(*sqrt_price_x96, *tick, *liquidity),
-            (
-                Update::Mint {
-                    tick_lower,
-                    tick_upper,
-                    amount,
-                    ..
-                },
-                PoolState::V3(v3),
-            ) => v3.modify_position(*tick_lower, *tick_upper, liquidity_delta(*amount, false)?),
-            (
-                Update::Burn {
-                    tick_lower,
-                    tick_upper,
-                    amount,
-                    ..
-                },
-                PoolState::V3(v3),
-            ) => v3.modify_position(*tick_lower, *tick_upper, liquidity_delta(*amount, true)?),
+            (Update::Swap { sqrt_price_x96, liquidity, tick, .. }, PoolState::V3(v3)) => {
+                v3.set_slot0(*sqrt_price_x96, *tick, *liquidity)
+            }
+            (Update::Mint { tick_lower, tick_upper, amount, .. }, PoolState::V3(v3)) => {
+                v3.modify_position(*tick_lower, *tick_upper, liquidity_delta(*amount, false)?)
+            }
+            (Update::Burn { tick_lower, tick_upper, amount, .. }, PoolState::V3(v3)) => {
+                v3.modify_position(*tick_lower, *tick_upper, liquidity_delta(*amount, true)?)
+            }
             (update, state) => {
                 let (event, kind) = match (update, state) {
                     (Update::Sync { .. }, _) => ("sync", "V3"),
@@ -109,10 +61,7 @@ impl Update {
                 };
                 Err(InvalidInput::new(
                     "pool",
-                    format!(
-                        "a {event} update does not apply to {kind} pool {}",
-                        hex(&pool.key)
-                    ),
+                    format!("a {event} update does not apply to {kind} pool {}", hex(&pool.key)),
                 )
                 .into())
             }

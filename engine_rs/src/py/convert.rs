@@ -17,9 +17,7 @@ fn require_int(obj: &Bound<'_, PyAny>, field: impl Display) -> PyResult<()> {
     } else {
         Err(PyTypeError::new_err(format!(
             "{field}: expected an int, got {}",
-            obj.get_type()
-                .name()
-                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+            obj.get_type().name().map_or_else(|_| "?".to_owned(), |n| n.to_string())
         )))
     }
 }
@@ -75,10 +73,7 @@ pub fn u128_arg(obj: &Bound<'_, PyAny>, field: impl Display + Copy) -> PyResult<
 pub fn i128_arg(obj: &Bound<'_, PyAny>, field: impl Display + Copy) -> PyResult<i128> {
     obj.extract::<i128>().or_else(|_| {
         require_int(obj, field)?;
-        Err(invalid_argument(
-            field,
-            "must be an int in [-2**127, 2**127)",
-        ))
+        Err(invalid_argument(field, "must be an int in [-2**127, 2**127)"))
     })
 }
 

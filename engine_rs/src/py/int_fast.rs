@@ -33,18 +33,12 @@ pub fn init(py: Python<'_>) -> PyResult<()> {
         .getattr("version_info")?
         .get_item(0)?
         .extract::<u8>()
-        .and_then(|major| {
-            Ok((
-                major,
-                sys.getattr("version_info")?.get_item(1)?.extract::<u8>()?,
-            ))
-        })?;
+        .and_then(|major| Ok((major, sys.getattr("version_info")?.get_item(1)?.extract::<u8>()?)))?;
     let implementation: String = sys.getattr("implementation")?.getattr("name")?.extract()?;
     let int_info = sys.getattr("int_info")?;
     let bits: usize = int_info.getattr("bits_per_digit")?.extract()?;
     let size: usize = int_info.getattr("sizeof_digit")?.extract()?;
-    let readable =
-        implementation == "cpython" && version == (3, 11) && bits == DIGIT_BITS && size == 4;
+    let readable = implementation == "cpython" && version == (3, 11) && bits == DIGIT_BITS && size == 4;
     DIGITS_READABLE.store(readable, Ordering::Relaxed);
     Ok(())
 }

@@ -26,15 +26,9 @@ fn address_arg(obj: &Bound<'_, PyAny>, field: impl std::fmt::Display + Copy) -> 
     let text: String = obj
         .extract()
         .map_err(|_| invalid_argument(field, "expected a 0x-prefixed hex address or 20 bytes"))?;
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(&text);
+    let digits = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(&text);
     if digits.len() != 40 {
-        return Err(invalid_argument(
-            field,
-            &format!("{text:?} is not a 20-byte hex address"),
-        ));
+        return Err(invalid_argument(field, &format!("{text:?} is not a 20-byte hex address")));
     }
     for (slot, pair) in address.iter_mut().zip(digits.as_bytes().chunks(2)) {
         let pair = std::str::from_utf8(pair).map_err(|_| invalid_argument(field, "not hex"))?;
@@ -44,15 +38,8 @@ fn address_arg(obj: &Bound<'_, PyAny>, field: impl std::fmt::Display + Copy) -> 
     Ok(address)
 }
 
-fn key_arg(
-    chain_id: u64,
-    obj: &Bound<'_, PyAny>,
-    field: impl std::fmt::Display + Copy,
-) -> PyResult<Key> {
-    Ok(Key {
-        chain_id,
-        address: address_arg(obj, field)?,
-    })
+fn key_arg(chain_id: u64, obj: &Bound<'_, PyAny>, field: impl std::fmt::Display + Copy) -> PyResult<Key> {
+    Ok(Key { chain_id, address: address_arg(obj, field)? })
 }
 
 fn i256_to_py(py: Python<'_>, value: I256) -> PyResult<Bound<'_, PyAny>> {
@@ -60,10 +47,7 @@ fn i256_to_py(py: Python<'_>, value: I256) -> PyResult<Bound<'_, PyAny>> {
 }
 
 fn u256_list<'py>(py: Python<'py>, values: &[U256]) -> PyResult<Bound<'py, PyList>> {
-    let items = values
-        .iter()
-        .map(|&v| u256_to_py(py, v))
-        .collect::<PyResult<Vec<_>>>()?;
+    let items = values.iter().map(|&v| u256_to_py(py, v)).collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }
 
@@ -76,12 +60,7 @@ struct PathView {
 
 fn path_view(market: &crate::Market, start: u32, hops: &[Hop]) -> PathView {
     let state = &market.state;
-    let token_hex = |id: u32| {
-        state
-            .tokens
-            .get(id as usize)
-            .map_or_else(String::new, |t| hex(&t.key))
-    };
+    let token_hex = |id: u32| state.tokens.get(id as usize).map_or_else(String::new, |t| hex(&t.key));
     let mut tokens = vec![token_hex(start)];
     let mut pools = Vec::with_capacity(hops.len());
     for hop in hops {
@@ -90,11 +69,7 @@ fn path_view(market: &crate::Market, start: u32, hops: &[Hop]) -> PathView {
             tokens.push(token_hex(pool.token_out(hop.zero_for_one)));
         }
     }
-    PathView {
-        pools,
-        tokens,
-        zero_for_one: hops.iter().map(|h| h.zero_for_one).collect(),
-    }
+    PathView { pools, tokens, zero_for_one: hops.iter().map(|h| h.zero_for_one).collect() }
 }
 
 #[pyclass(frozen, module = "engine_rs", name = "Opportunity")]
@@ -227,20 +202,14 @@ struct PyMarketSnapshot(crate::MarketSnapshot);
 struct PyMarket(crate::Market);
 
 fn update_arg(item: &Bound<'_, PyAny>, index: usize) -> PyResult<Update> {
-    let this = Item {
-        list: "updates",
-        index,
-        part: "",
-    };
+    let this = Item { list: "updates", index, part: "" };
     let tuple = item
         .downcast::<PyTuple>()
         .map_err(|_| invalid_argument(this, "expected a tuple (kind, chain_id, pool, ...)"))?;
-    let kind: String = tuple.get_item(0).and_then(|k| k.extract()).map_err(|_| {
-        invalid_argument(
-            this,
-            "expected the update kind first: sync, swap, mint or burn",
-        )
-    })?;
+    let kind: String = tuple
+        .get_item(0)
+        .and_then(|k| k.extract())
+        .map_err(|_| invalid_argument(this, "expected the update kind first: sync, swap, mint or burn"))?;
     let arity = if kind == "sync" { 5 } else { 6 };
     if tuple.len() != arity {
         return Err(invalid_argument(
@@ -249,87 +218,32 @@ fn update_arg(item: &Bound<'_, PyAny>, index: usize) -> PyResult<Update> {
         ));
     }
     let field = |i: usize| tuple.get_item(i);
-    let chain_id: u64 = field(1)?.extract().map_err(|_| {
-        invalid_argument(
-            Item {
-                part: ".chain_id",
-                ..this
-            },
-            "expected an int",
-        )
-    })?;
-    let pool = key_arg(
-        chain_id,
-        &field(2)?,
-        Item {
-            part: ".pool",
-            ..this
-        },
-    )?;
+    let chain_id: u64 = field(1)?
+        .extract()
+        .map_err(|_| invalid_argument(Item { part: ".chain_id", ..this }, "expected an int"))?;
+    let pool = key_arg(chain_id, &field(2)?, Item { part: ".pool", ..this })?;
     let int = |i: usize, part: &'static str| -> PyResult<i32> {
-        field(i)?
-            .extract()
-            .map_err(|_| invalid_argument(Item { part, ..this }, "expected an int24"))
+        field(i)?.extract().map_err(|_| invalid_argument(Item { part, ..this }, "expected an int24"))
     };
     Ok(match kind.as_str() {
         "sync" => Update::Sync {
             pool,
-            reserve0: u256_arg(
-                &field(3)?,
-                Item {
-                    part: ".reserve0",
-                    ..this
-                },
-            )?,
-            reserve1: u256_arg(
-                &field(4)?,
-                Item {
-                    part: ".reserve1",
-                    ..this
-                },
-            )?,
+            reserve0: u256_arg(&field(3)?, Item { part: ".reserve0", ..this })?,
+            reserve1: u256_arg(&field(4)?, Item { part: ".reserve1", ..this })?,
         },
         "swap" => Update::Swap {
             pool,
-            sqrt_price_x96: u160_arg(
-                &field(3)?,
-                Item {
-                    part: ".sqrt_price_x96",
-                    ..this
-                },
-            )?,
-            liquidity: u128_arg(
-                &field(4)?,
-                Item {
-                    part: ".liquidity",
-                    ..this
-                },
-            )?,
+            sqrt_price_x96: u160_arg(&field(3)?, Item { part: ".sqrt_price_x96", ..this })?,
+            liquidity: u128_arg(&field(4)?, Item { part: ".liquidity", ..this })?,
             tick: int(5, ".tick")?,
         },
         "mint" | "burn" => {
             let (tick_lower, tick_upper) = (int(3, ".tick_lower")?, int(4, ".tick_upper")?);
-            let amount = u128_arg(
-                &field(5)?,
-                Item {
-                    part: ".amount",
-                    ..this
-                },
-            )?;
+            let amount = u128_arg(&field(5)?, Item { part: ".amount", ..this })?;
             if kind == "mint" {
-                Update::Mint {
-                    pool,
-                    tick_lower,
-                    tick_upper,
-                    amount,
-                }
+                Update::Mint { pool, tick_lower, tick_upper, amount }
             } else {
-                Update::Burn {
-                    pool,
-                    tick_lower,
-                    tick_upper,
-                    amount,
-                }
+                Update::Burn { pool, tick_lower, tick_upper, amount }
             }
         }
         other => {
@@ -346,9 +260,7 @@ fn batch_error(py: Python<'_>, (index, error): (usize, MathError)) -> PyErr {
     let message = format!("updates[{index}]: {}", err.value(py));
     match err.value(py).is_instance_of::<super::errors::SwapRevert>() {
         true => {
-            let _ = err
-                .value(py)
-                .call_method1("add_note", (format!("in updates[{index}]"),));
+            let _ = err.value(py).call_method1("add_note", (format!("in updates[{index}]"),));
             err
         }
         false => PyValueError::new_err(message),
@@ -387,15 +299,8 @@ impl PyMarket {
             Some(value) => super::convert::i256_arg(value, "min_profit")?,
             None => I256::ONE,
         };
-        let config = SearchConfig {
-            max_hops,
-            min_profit,
-            top_k,
-            gas_overhead,
-            gas_v2_hop,
-            gas_v3_hop,
-            gas_v3_tick,
-        };
+        let config =
+            SearchConfig { max_hops, min_profit, top_k, gas_overhead, gas_v2_hop, gas_v3_hop, gas_v3_tick };
         Ok(Self(crate::Market::new(config)))
     }
 
@@ -422,9 +327,7 @@ impl PyMarket {
         symbol: String,
     ) -> PyResult<()> {
         let key = key_arg(chain_id, address, "address")?;
-        self.0
-            .add_token(key, decimals, symbol)
-            .map_err(|e| math_error(py, e))
+        self.0.add_token(key, decimals, symbol).map_err(|e| math_error(py, e))
     }
 
     #[pyo3(signature = (chain_id, address, token0, token1, reserve0, reserve1, fee_bps = 30, dex = String::new()))]
@@ -442,17 +345,9 @@ impl PyMarket {
         dex: String,
     ) -> PyResult<()> {
         let key = key_arg(chain_id, address, "address")?;
-        let (t0, t1) = (
-            key_arg(chain_id, token0, "token0")?,
-            key_arg(chain_id, token1, "token1")?,
-        );
-        let reserves = (
-            u256_arg(reserve0, "reserve0")?,
-            u256_arg(reserve1, "reserve1")?,
-        );
-        self.0
-            .add_v2_pool(key, t0, t1, reserves, fee_bps, dex)
-            .map_err(|e| math_error(py, e))
+        let (t0, t1) = (key_arg(chain_id, token0, "token0")?, key_arg(chain_id, token1, "token1")?);
+        let reserves = (u256_arg(reserve0, "reserve0")?, u256_arg(reserve1, "reserve1")?);
+        self.0.add_v2_pool(key, t0, t1, reserves, fee_bps, dex).map_err(|e| math_error(py, e))
     }
 
     #[pyo3(signature = (chain_id, address, token0, token1, fee, tick_spacing, sqrt_price_x96, tick, liquidity, ticks, dex = String::new()))]
@@ -473,59 +368,26 @@ impl PyMarket {
         dex: String,
     ) -> PyResult<()> {
         let key = key_arg(chain_id, address, "address")?;
-        let (t0, t1) = (
-            key_arg(chain_id, token0, "token0")?,
-            key_arg(chain_id, token1, "token1")?,
-        );
+        let (t0, t1) = (key_arg(chain_id, token0, "token0")?, key_arg(chain_id, token1, "token1")?);
         let mut parsed = Vec::new();
         for (index, item) in ticks.try_iter()?.enumerate() {
             let item = item?;
-            let this = Item {
-                list: "ticks",
-                index,
-                part: "",
-            };
+            let this = Item { list: "ticks", index, part: "" };
             let (t, gross, net): (i32, Bound<'_, PyAny>, Bound<'_, PyAny>) =
                 item.extract().map_err(|_| {
-                    invalid_argument(
-                        this,
-                        "expected a tuple (tick, liquidity_gross, liquidity_net)",
-                    )
+                    invalid_argument(this, "expected a tuple (tick, liquidity_gross, liquidity_net)")
                 })?;
             parsed.push((
                 t,
-                u128_arg(
-                    &gross,
-                    Item {
-                        part: ".liquidity_gross",
-                        ..this
-                    },
-                )?,
-                i128_arg(
-                    &net,
-                    Item {
-                        part: ".liquidity_net",
-                        ..this
-                    },
-                )?,
+                u128_arg(&gross, Item { part: ".liquidity_gross", ..this })?,
+                i128_arg(&net, Item { part: ".liquidity_net", ..this })?,
             ));
         }
-        let slot0 = (
-            u160_arg(sqrt_price_x96, "sqrt_price_x96")?,
-            tick,
-            u128_arg(liquidity, "liquidity")?,
-        );
-        self.0
-            .add_v3_pool(key, t0, t1, fee, tick_spacing, slot0, parsed, dex)
-            .map_err(|e| math_error(py, e))
+        let slot0 = (u160_arg(sqrt_price_x96, "sqrt_price_x96")?, tick, u128_arg(liquidity, "liquidity")?);
+        self.0.add_v3_pool(key, t0, t1, fee, tick_spacing, slot0, parsed, dex).map_err(|e| math_error(py, e))
     }
 
-    fn remove_pool(
-        &mut self,
-        py: Python<'_>,
-        chain_id: u64,
-        address: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
+    fn remove_pool(&mut self, py: Python<'_>, chain_id: u64, address: &Bound<'_, PyAny>) -> PyResult<()> {
         let key = key_arg(chain_id, address, "address")?;
         self.0.remove_pool(&key).map_err(|e| math_error(py, e))
     }
@@ -540,23 +402,13 @@ impl PyMarket {
     ) -> PyResult<()> {
         let mut keys = Vec::new();
         for (index, token) in tokens.try_iter()?.enumerate() {
-            keys.push(key_arg(
-                chain_id,
-                &token?,
-                Item {
-                    list: "tokens",
-                    index,
-                    part: "",
-                },
-            )?);
+            keys.push(key_arg(chain_id, &token?, Item { list: "tokens", index, part: "" })?);
         }
         let max_input = match max_input {
             Some(value) => u256_arg(value, "max_input")?,
             None => U256::from(1u8) << 128,
         };
-        self.0
-            .set_base_tokens(chain_id, &keys, max_input)
-            .map_err(|e| math_error(py, e))
+        self.0.set_base_tokens(chain_id, &keys, max_input).map_err(|e| math_error(py, e))
     }
 
     fn set_gas_price(
@@ -568,9 +420,7 @@ impl PyMarket {
     ) -> PyResult<()> {
         let price = u256_arg(gas_price_wei, "gas_price_wei")?;
         let native = key_arg(chain_id, native_token, "native_token")?;
-        self.0
-            .set_gas_price(chain_id, price, &native)
-            .map_err(|e| math_error(py, e))
+        self.0.set_gas_price(chain_id, price, &native).map_err(|e| math_error(py, e))
     }
 
     fn apply_updates(&mut self, py: Python<'_>, updates: &Bound<'_, PyAny>) -> PyResult<usize> {
@@ -579,15 +429,10 @@ impl PyMarket {
             parsed.push(update_arg(&item?, index)?);
         }
         let market = &mut self.0;
-        py.allow_threads(|| market.apply_updates(&parsed))
-            .map_err(|e| batch_error(py, e))
+        py.allow_threads(|| market.apply_updates(&parsed)).map_err(|e| batch_error(py, e))
     }
 
-    fn update(
-        &mut self,
-        py: Python<'_>,
-        updates: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyOpportunity>> {
+    fn update(&mut self, py: Python<'_>, updates: &Bound<'_, PyAny>) -> PyResult<Vec<PyOpportunity>> {
         self.apply_updates(py, updates)?;
         self.opportunities(py)
     }
@@ -620,13 +465,7 @@ impl PyMarket {
             .map(|(id, cycle)| {
                 let view = path_view(&self.0, cycle.base, cycle.hops());
                 let base = view.tokens.first().cloned().unwrap_or_default();
-                (
-                    id as u32,
-                    cycle.chain_id,
-                    base,
-                    view.pools,
-                    view.zero_for_one,
-                )
+                (id as u32, cycle.chain_id, base, view.pools, view.zero_for_one)
             })
             .collect()
     }
@@ -638,10 +477,7 @@ impl PyMarket {
         amount_in: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         let amount = u256_arg(amount_in, "amount_in")?;
-        let amounts = self
-            .0
-            .evaluate_cycle(cycle_id, amount)
-            .map_err(|e| math_error(py, e))?;
+        let amounts = self.0.evaluate_cycle(cycle_id, amount).map_err(|e| math_error(py, e))?;
         u256_list(py, &amounts)
     }
 
@@ -655,22 +491,11 @@ impl PyMarket {
     ) -> PyResult<Bound<'py, PyList>> {
         let mut keys = Vec::new();
         for (index, pool) in pools.try_iter()?.enumerate() {
-            keys.push(key_arg(
-                chain_id,
-                &pool?,
-                Item {
-                    list: "pools",
-                    index,
-                    part: "",
-                },
-            )?);
+            keys.push(key_arg(chain_id, &pool?, Item { list: "pools", index, part: "" })?);
         }
         let token = key_arg(chain_id, token_in, "token_in")?;
         let amount = u256_arg(amount_in, "amount_in")?;
-        let (_, amounts) = self
-            .0
-            .quote(&keys, &token, amount)
-            .map_err(|e| math_error(py, e))?;
+        let (_, amounts) = self.0.quote(&keys, &token, amount).map_err(|e| math_error(py, e))?;
         u256_list(py, &amounts)
     }
 
@@ -702,11 +527,7 @@ impl PyMarket {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Market(tokens={}, pools={})",
-            self.0.state.tokens.len(),
-            self.0.state.pools.len()
-        )
+        format!("Market(tokens={}, pools={})", self.0.state.tokens.len(), self.0.state.pools.len())
     }
 }
 

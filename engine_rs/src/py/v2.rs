@@ -62,38 +62,14 @@ fn quote_batch<'py>(
     for (index, item) in quotes.try_iter()?.enumerate() {
         let item = item?;
         let expected = "expected a tuple (amount, reserve_in, reserve_out)";
-        let this = Item {
-            list: "quotes",
-            index,
-            part: "",
-        };
-        let triple = item
-            .downcast::<PyTuple>()
-            .map_err(|_| invalid_argument(this, expected))?;
+        let this = Item { list: "quotes", index, part: "" };
+        let triple = item.downcast::<PyTuple>().map_err(|_| invalid_argument(this, expected))?;
         if triple.len() != 3 {
             return Err(invalid_argument(this, expected));
         }
-        let amount = u256_arg(
-            &*triple.get_borrowed_item(0)?,
-            Item {
-                part: "[0]",
-                ..this
-            },
-        )?;
-        let reserve_in = u256_arg(
-            &*triple.get_borrowed_item(1)?,
-            Item {
-                part: "[1]",
-                ..this
-            },
-        )?;
-        let reserve_out = u256_arg(
-            &*triple.get_borrowed_item(2)?,
-            Item {
-                part: "[2]",
-                ..this
-            },
-        )?;
+        let amount = u256_arg(&*triple.get_borrowed_item(0)?, Item { part: "[0]", ..this })?;
+        let reserve_in = u256_arg(&*triple.get_borrowed_item(1)?, Item { part: "[1]", ..this })?;
+        let reserve_out = u256_arg(&*triple.get_borrowed_item(2)?, Item { part: "[2]", ..this })?;
         inputs.push([amount, reserve_in, reserve_out]);
     }
     let run = |inputs: &[[U256; 3]]| -> Result<Vec<U256>, (usize, crate::MathError)> {
@@ -103,23 +79,17 @@ fn quote_batch<'py>(
             .map(|(i, &[a, r_in, r_out])| quote(a, r_in, r_out, fee_bps).map_err(|e| (i, e)))
             .collect()
     };
-    let outputs = if inputs.len() >= RELEASE_GIL_FROM {
-        py.allow_threads(|| run(&inputs))
-    } else {
-        run(&inputs)
-    };
+    let outputs =
+        if inputs.len() >= RELEASE_GIL_FROM { py.allow_threads(|| run(&inputs)) } else { run(&inputs) };
     match outputs {
         Ok(outputs) => {
-            let ints = outputs
-                .into_iter()
-                .map(|output| u256_to_py(py, output))
-                .collect::<PyResult<Vec<_>>>()?;
+            let ints =
+                outputs.into_iter().map(|output| u256_to_py(py, output)).collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, ints)
         }
         Err((index, error)) => {
             let err = math_error(py, error);
-            err.value(py)
-                .call_method1("add_note", (format!("in quotes[{index}]"),))?;
+            err.value(py).call_method1("add_note", (format!("in quotes[{index}]"),))?;
             Err(err)
         }
     }

@@ -27,11 +27,7 @@ fn mul_div(
 ) -> PyResult<U256> {
     reverted(
         py,
-        full_math::mul_div(
-            u256_arg(a, "a")?,
-            u256_arg(b, "b")?,
-            u256_arg(denominator, "denominator")?,
-        ),
+        full_math::mul_div(u256_arg(a, "a")?, u256_arg(b, "b")?, u256_arg(denominator, "denominator")?),
     )
 }
 
@@ -60,10 +56,7 @@ fn get_sqrt_ratio_at_tick(py: Python<'_>, tick: i64) -> PyResult<U256> {
 
 #[pyfunction]
 fn get_tick_at_sqrt_ratio(py: Python<'_>, sqrt_price_x96: &Bound<'_, PyAny>) -> PyResult<i32> {
-    reverted(
-        py,
-        tick_math::get_tick_at_sqrt_ratio(u160_arg(sqrt_price_x96, "sqrt_price_x96")?),
-    )
+    reverted(py, tick_math::get_tick_at_sqrt_ratio(u160_arg(sqrt_price_x96, "sqrt_price_x96")?))
 }
 
 #[pyfunction]
@@ -164,12 +157,7 @@ fn compute_swap_step(
             fee_pips,
         ),
     )?;
-    Ok((
-        step.sqrt_ratio_next_x96,
-        step.amount_in,
-        step.amount_out,
-        step.fee_amount,
-    ))
+    Ok((step.sqrt_ratio_next_x96, step.amount_in, step.amount_out, step.fee_amount))
 }
 
 #[pyfunction]
@@ -183,10 +171,7 @@ fn next_initialized_tick_within_one_word(
         return Err(invalid_argument("tick_spacing", "must be positive"));
     }
     if let Some(t) = initialized_ticks.iter().find(|&&t| t % tick_spacing != 0) {
-        return Err(invalid_argument(
-            "initialized_ticks",
-            &format!("{t} is not a multiple of tick_spacing"),
-        ));
+        return Err(invalid_argument("initialized_ticks", &format!("{t} is not a multiple of tick_spacing")));
     }
     let bitmap = TickBitmap::from_ticks(initialized_ticks, tick_spacing);
     Ok(bitmap.next_initialized_tick_within_one_word(tick, tick_spacing, lte))
@@ -241,45 +226,22 @@ struct PyV3Pool(crate::v3::V3Pool);
 type SwapRequest = (bool, I256, Option<U256>);
 
 fn swap_request(item: &Bound<'_, PyAny>, index: usize) -> PyResult<SwapRequest> {
-    let this = Item {
-        list: "swaps",
-        index,
-        part: "",
-    };
+    let this = Item { list: "swaps", index, part: "" };
     let expected = "expected (zero_for_one, amount_specified, sqrt_price_limit_x96 | None)";
-    let tuple = item
-        .downcast::<PyTuple>()
-        .map_err(|_| invalid_argument(this, expected))?;
+    let tuple = item.downcast::<PyTuple>().map_err(|_| invalid_argument(this, expected))?;
     if tuple.len() != 3 {
         return Err(invalid_argument(this, expected));
     }
-    let zero_for_one: bool = tuple.get_borrowed_item(0)?.extract().map_err(|_| {
-        invalid_argument(
-            Item {
-                part: ".zero_for_one",
-                ..this
-            },
-            "expected a bool",
-        )
-    })?;
-    let amount = i256_arg(
-        &*tuple.get_borrowed_item(1)?,
-        Item {
-            part: ".amount_specified",
-            ..this
-        },
-    )?;
+    let zero_for_one: bool = tuple
+        .get_borrowed_item(0)?
+        .extract()
+        .map_err(|_| invalid_argument(Item { part: ".zero_for_one", ..this }, "expected a bool"))?;
+    let amount = i256_arg(&*tuple.get_borrowed_item(1)?, Item { part: ".amount_specified", ..this })?;
     let limit = tuple.get_borrowed_item(2)?;
     let limit = if limit.is_none() {
         None
     } else {
-        Some(u160_arg(
-            &limit,
-            Item {
-                part: ".sqrt_price_limit_x96",
-                ..this
-            },
-        )?)
+        Some(u160_arg(&limit, Item { part: ".sqrt_price_limit_x96", ..this })?)
     };
     Ok((zero_for_one, amount, limit))
 }
@@ -299,24 +261,11 @@ impl PyV3Pool {
         let mut parsed = Vec::with_capacity(ticks.len().unwrap_or(0));
         for (index, item) in ticks.try_iter()?.enumerate() {
             let item = item?;
-            let this = Item {
-                list: "ticks",
-                index,
-                part: "",
-            };
+            let this = Item { list: "ticks", index, part: "" };
             let (t, net): (i32, Bound<'_, PyAny>) = item
                 .extract()
                 .map_err(|_| invalid_argument(this, "expected a tuple (tick, liquidity_net)"))?;
-            parsed.push((
-                t,
-                i128_arg(
-                    &net,
-                    Item {
-                        part: ".liquidity_net",
-                        ..this
-                    },
-                )?,
-            ));
+            parsed.push((t, i128_arg(&net, Item { part: ".liquidity_net", ..this })?));
         }
         crate::v3::V3Pool::new(
             u160_arg(sqrt_price_x96, "sqrt_price_x96")?,
@@ -352,11 +301,7 @@ impl PyV3Pool {
     }
     #[getter]
     fn ticks(&self) -> Vec<(i32, i128)> {
-        self.0
-            .ticks()
-            .iter()
-            .map(|info| (info.tick, info.liquidity_net))
-            .collect()
+        self.0.ticks().iter().map(|info| (info.tick, info.liquidity_net)).collect()
     }
 
     #[pyo3(signature = (zero_for_one, amount_specified, sqrt_price_limit_x96 = None))]
@@ -368,18 +313,12 @@ impl PyV3Pool {
         sqrt_price_limit_x96: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySwapResult> {
         let amount = i256_arg(amount_specified, "amount_specified")?;
-        let limit = sqrt_price_limit_x96
-            .map(|l| u160_arg(l, "sqrt_price_limit_x96"))
-            .transpose()?;
+        let limit = sqrt_price_limit_x96.map(|l| u160_arg(l, "sqrt_price_limit_x96")).transpose()?;
         reverted(py, self.0.swap(zero_for_one, amount, limit)).map(PySwapResult)
     }
 
     /// Independent swaps from this state; each entry is a SwapResult or the SwapRevert it raised.
-    fn swap_batch<'py>(
-        &self,
-        py: Python<'py>,
-        swaps: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    fn swap_batch<'py>(&self, py: Python<'py>, swaps: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let mut requests = Vec::with_capacity(swaps.len().unwrap_or(0));
         for (index, item) in swaps.try_iter()?.enumerate() {
             requests.push(swap_request(&item?, index)?);

@@ -54,14 +54,8 @@ impl CycleIndex {
         let mut cycles = Vec::new();
         for (&chain_id, chain) in &state.chains {
             for &base in &chain.base_tokens {
-                let mut search = Dfs {
-                    state,
-                    adjacency: &adjacency,
-                    chain_id,
-                    base,
-                    max_hops,
-                    cycles: &mut cycles,
-                };
+                let mut search =
+                    Dfs { state, adjacency: &adjacency, chain_id, base, max_hops, cycles: &mut cycles };
                 search.extend(base, &mut Vec::with_capacity(max_hops), &mut vec![base]);
             }
         }
@@ -78,14 +72,9 @@ impl CycleIndex {
             if let Some(chain) = state.chains.get(&pool.key.chain_id) {
                 if let Some(native) = chain.native_token {
                     let pair = |a: TokenId, b: TokenId| {
-                        (pool.token0 == a && pool.token1 == b)
-                            || (pool.token0 == b && pool.token1 == a)
+                        (pool.token0 == a && pool.token1 == b) || (pool.token0 == b && pool.token1 == a)
                     };
-                    if chain
-                        .base_tokens
-                        .iter()
-                        .any(|&base| base != native && pair(native, base))
-                    {
+                    if chain.base_tokens.iter().any(|&base| base != native && pair(native, base)) {
                         if let Some(flag) = gas_pools.get_mut(id) {
                             *flag = true;
                         }
@@ -93,13 +82,7 @@ impl CycleIndex {
                 }
             }
         }
-        Self {
-            cycles,
-            by_pool,
-            adjacency,
-            gas_pools,
-            topology_version: state.topology_version,
-        }
+        Self { cycles, by_pool, adjacency, gas_pools, topology_version: state.topology_version }
     }
 }
 
@@ -129,10 +112,7 @@ impl Dfs<'_> {
             }
             let zero_for_one = pool.token0 == token;
             let next = pool.token_out(zero_for_one);
-            hops.push(Hop {
-                pool: pool_id,
-                zero_for_one,
-            });
+            hops.push(Hop { pool: pool_id, zero_for_one });
             if next == self.base {
                 if hops.len() >= 2 {
                     let mut array = [Hop::default(); MAX_HOPS];

@@ -23,9 +23,7 @@ pub fn path_hops(state: &MarketState, pools: &[Key], token_in: TokenId) -> MathR
     let mut hops = Vec::with_capacity(pools.len());
     for key in pools {
         let id = state.pool_id(key)?;
-        let pool = state
-            .pool(id)
-            .ok_or_else(|| InvalidInput::new("pools", "pool vanished"))?;
+        let pool = state.pool(id).ok_or_else(|| InvalidInput::new("pools", "pool vanished"))?;
         let zero_for_one = if pool.token0 == token {
             true
         } else if pool.token1 == token {
@@ -41,25 +39,20 @@ pub fn path_hops(state: &MarketState, pools: &[Key], token_in: TokenId) -> MathR
             .into());
         };
         token = pool.token_out(zero_for_one);
-        hops.push(Hop {
-            pool: id,
-            zero_for_one,
-        });
+        hops.push(Hop { pool: id, zero_for_one });
     }
     Ok(hops)
 }
 
 /// Exact outputs of each hop; a hop that cannot take its input is an error naming it.
 pub fn quote(state: &MarketState, hops: &[Hop], amount_in: U256) -> MathResult<Vec<U256>> {
-    simulate(state, hops, amount_in)
-        .map(|s| s.amounts)
-        .ok_or_else(|| {
-            InvalidInput::new(
-                "amount_in",
-                "a pool on the path cannot take this amount (reverts or runs out of range)",
-            )
-            .into()
-        })
+    simulate(state, hops, amount_in).map(|s| s.amounts).ok_or_else(|| {
+        InvalidInput::new(
+            "amount_in",
+            "a pool on the path cannot take this amount (reverts or runs out of range)",
+        )
+        .into()
+    })
 }
 
 /// The best path so far: output, hops, tokens, per-hop amounts, ticks crossed.
@@ -107,19 +100,12 @@ pub fn best_route(
                 let Some(output) = pool.swap_exact_in(zero_for_one, amount) else {
                     continue;
                 };
-                self.hops.push(Hop {
-                    pool: pool_id,
-                    zero_for_one,
-                });
+                self.hops.push(Hop { pool: pool_id, zero_for_one });
                 self.tokens.push(next);
                 self.amounts.push(output.amount_out);
                 self.ticks.push(output.ticks_crossed);
                 if next == self.token_out {
-                    if self
-                        .best
-                        .as_ref()
-                        .is_none_or(|(out, ..)| output.amount_out > *out)
-                    {
+                    if self.best.as_ref().is_none_or(|(out, ..)| output.amount_out > *out) {
                         self.best = Some((
                             output.amount_out,
                             self.hops.clone(),
@@ -156,16 +142,6 @@ pub fn best_route(
     walk.go(token_in, amount_in);
     let (_, hops, tokens, amounts, ticks) = walk.best?;
     let gas_units = gas(&hops, ticks);
-    debug_assert_eq!(
-        simulate(state, &hops, amount_in).map(|s| s.amounts),
-        Some(amounts.clone())
-    );
-    Some(Route {
-        chain_id,
-        tokens,
-        hops,
-        amount_in,
-        amounts,
-        gas_units,
-    })
+    debug_assert_eq!(simulate(state, &hops, amount_in).map(|s| s.amounts), Some(amounts.clone()));
+    Some(Route { chain_id, tokens, hops, amount_in, amounts, gas_units })
 }

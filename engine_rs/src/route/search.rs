@@ -67,47 +67,35 @@ pub fn simulate(state: &MarketState, hops: &[Hop], amount_in: U256) -> Option<Si
     let mut ticks_crossed = 0;
     let mut amount = amount_in;
     for hop in hops {
-        let output = state
-            .pool(hop.pool)?
-            .swap_exact_in(hop.zero_for_one, amount)?;
+        let output = state.pool(hop.pool)?.swap_exact_in(hop.zero_for_one, amount)?;
         amount = output.amount_out;
         ticks_crossed += output.ticks_crossed;
         amounts.push(amount);
     }
-    Some(Simulation {
-        amounts,
-        ticks_crossed,
-    })
+    Some(Simulation { amounts, ticks_crossed })
 }
 
-/// The cycle's output minus its input, or `None` when it cannot run.
-fn profit_at(state: &MarketState, hops: &[Hop], amount_in: U256) -> Option<I256> {
+/// The cycle's output minus its input and the ln of its marginal rate there
+/// (> 0 while more input would still earn more), or `None` when it cannot run.
+fn profit_at(state: &MarketState, hops: &[Hop], amount_in: U256) -> Option<(I256, f64)> {
     let mut amount = amount_in;
+    let mut log_marginal = 0.0;
     for hop in hops {
-        amount = state
-            .pool(hop.pool)?
-            .swap_exact_in(hop.zero_for_one, amount)?
-            .amount_out;
+        let output = state.pool(hop.pool)?.swap_exact_in(hop.zero_for_one, amount)?;
+        amount = output.amount_out;
+        log_marginal += output.marginal.ln();
     }
-    I256::try_from(amount)
-        .ok()?
-        .checked_sub(I256::try_from(amount_in).ok()?)
+    let profit = I256::try_from(amount).ok()?.checked_sub(I256::try_from(amount_in).ok()?)?;
+    Some((profit, log_marginal))
 }
 
 /// Marginal log-rates per pool: [zero_for_one, one_for_zero].
 pub fn log_rates(state: &MarketState, pool: PoolId) -> [f64; 2] {
-    state.pool(pool).map_or([f64::NEG_INFINITY; 2], |p| {
-        [p.log_rate(true), p.log_rate(false)]
-    })
+    state.pool(pool).map_or([f64::NEG_INFINITY; 2], |p| [p.log_rate(true), p.log_rate(false)])
 }
 
 /// The deepest pool pairing `native` and `base` on a chain, among those indexed as gas pools.
-fn gas_pool(
-    state: &MarketState,
-    index: &CycleIndex,
-    native: TokenId,
-    base: TokenId,
-) -> Option<PoolId> {
+fn gas_pool(state: &MarketState, index: &CycleIndex, native: TokenId, base: TokenId) -> Option<PoolId> {
     let candidates = index.adjacency.get(native as usize)?;
     let mut best: Option<(PoolId, f64)> = None;
     for &id in candidates {
@@ -133,21 +121,13 @@ fn gas_in_base(
 ) -> Option<(U256, f64)> {
     let wei = U256::from(gas_units).checked_mul(chain.gas_price_wei)?;
     let Some(native) = chain.native_token else {
-        return if wei.is_zero() {
-            Some((U256::ZERO, 1.0))
-        } else {
-            None
-        };
+        return if wei.is_zero() { Some((U256::ZERO, 1.0)) } else { None };
     };
     if native == base {
         return Some((wei, 1.0));
     }
     let Some(pool_id) = gas_pool(state, index, native, base) else {
-        return if wei.is_zero() {
-            Some((U256::ZERO, 1.0))
-        } else {
-            None
-        };
+        return if wei.is_zero() { Some((U256::ZERO, 1.0)) } else { None };
     };
     let pool = state.pool(pool_id)?;
     let zero_for_one = pool.token0 == native;
@@ -167,18 +147,18 @@ pub fn evaluate(
 ) -> Option<Opportunity> {
     let cycle: &Cycle = index.cycles.get(cycle_id as usize)?;
     let hops = cycle.hops();
-    let log_sum: f64 = hops
-        .iter()
-        .map(|hop| {
-            rates.get(hop.pool as usize).map_or(f64::NEG_INFINITY, |r| {
-                if hop.zero_for_one {
-                    r[0]
-                } else {
-                    r[1]
-                }
+    let log_sum: f64 =
+        hops.iter()
+            .map(|hop| {
+                rates.get(hop.pool as usize).map_or(f64::NEG_INFINITY, |r| {
+                    if hop.zero_for_one {
+                        r[0]
+                    } else {
+                        r[1]
+                    }
+                })
             })
-        })
-        .sum();
+            .sum();
     if log_sum.is_nan() || log_sum <= 0.0 {
         return None;
     }
@@ -194,29 +174,18 @@ pub fn evaluate(
     let amount_in = if all_v2 {
         clamp_input(mobius.optimal_input()?, chain.max_input)
     } else {
-        maximise(estimate(mobius, chain.max_input), chain.max_input, |x| {
-            profit_at(state, hops, x)
-        })?
-        .0
+        maximise(estimate(mobius, chain.max_input), chain.max_input, |x| profit_at(state, hops, x))?.0
     };
 
     let simulation = simulate(state, hops, amount_in)?;
     let amount_out = *simulation.amounts.last()?;
-    let profit_gross = I256::try_from(amount_out)
-        .ok()?
-        .checked_sub(I256::try_from(amount_in).ok()?)?;
+    let profit_gross = I256::try_from(amount_out).ok()?.checked_sub(I256::try_from(amount_in).ok()?)?;
     if profit_gross <= I256::ZERO {
         return None;
     }
     let gas_units = hops.iter().try_fold(config.gas_overhead, |gas, hop| {
         let pool = state.pool(hop.pool)?;
-        Some(
-            gas + if pool.is_v3() {
-                config.gas_v3_hop
-            } else {
-                config.gas_v2_hop
-            },
-        )
+        Some(gas + if pool.is_v3() { config.gas_v3_hop } else { config.gas_v2_hop })
     })? + u64::from(simulation.ticks_crossed) * config.gas_v3_tick;
     let (gas_cost, base_per_native) = gas_in_base(state, index, chain, cycle.base, gas_units)?;
     let profit_net = profit_gross.checked_sub(I256::try_from(gas_cost).ok()?)?;
@@ -239,11 +208,7 @@ pub fn evaluate(
         gas_units,
         gas_cost,
         profit_net,
-        rank_value: if base_per_native > 0.0 {
-            net / base_per_native
-        } else {
-            net
-        },
+        rank_value: if base_per_native > 0.0 { net / base_per_native } else { net },
     })
 }
 
@@ -258,23 +223,12 @@ pub struct SearchState {
 impl SearchState {
     /// Evaluate every cycle from scratch.
     pub fn full_scan(state: &MarketState, index: &CycleIndex, config: &SearchConfig) -> Self {
-        let rates: Vec<[f64; 2]> = (0..state.pools.len())
-            .map(|id| log_rates(state, id as PoolId))
-            .collect();
-        let results: Vec<Option<Opportunity>> = (0..index.cycles.len())
-            .map(|id| evaluate(state, index, config, &rates, id as u32))
-            .collect();
-        let profitable = results
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.is_some())
-            .map(|(id, _)| id as u32)
-            .collect();
-        Self {
-            rates,
-            results,
-            profitable,
-        }
+        let rates: Vec<[f64; 2]> = (0..state.pools.len()).map(|id| log_rates(state, id as PoolId)).collect();
+        let results: Vec<Option<Opportunity>> =
+            (0..index.cycles.len()).map(|id| evaluate(state, index, config, &rates, id as u32)).collect();
+        let profitable =
+            results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
+        Self { rates, results, profitable }
     }
 
     /// Re-evaluate only the cycles through `touched` pools (all cycles of a
@@ -326,16 +280,9 @@ impl SearchState {
 
     /// The best `top_k` by net profit valued in native token (ties: lower cycle id first).
     pub fn ranked(&self, top_k: usize) -> Vec<Opportunity> {
-        let mut found: Vec<&Opportunity> = self
-            .profitable
-            .iter()
-            .filter_map(|&id| self.results.get(id as usize)?.as_ref())
-            .collect();
-        found.sort_by(|a, b| {
-            b.rank_value
-                .total_cmp(&a.rank_value)
-                .then(a.cycle_id.cmp(&b.cycle_id))
-        });
+        let mut found: Vec<&Opportunity> =
+            self.profitable.iter().filter_map(|&id| self.results.get(id as usize)?.as_ref()).collect();
+        found.sort_by(|a, b| b.rank_value.total_cmp(&a.rank_value).then(a.cycle_id.cmp(&b.cycle_id)));
         found.into_iter().take(top_k).cloned().collect()
     }
 }

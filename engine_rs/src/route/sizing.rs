@@ -20,10 +20,7 @@ impl Mobius {
     /// out = g*r_out*x / (r_in + g*x).
     pub fn then(self, reserve_in: f64, reserve_out: f64, gamma: f64) -> Self {
         // f2(f1(x)) = A1*A2*x / (D2 + (C1*D2 + C2*A1)*x) with D1 = 1, A2 = g*r_out, D2 = r_in, C2 = g.
-        Self {
-            a: self.a * gamma * reserve_out / reserve_in,
-            c: self.c + gamma * self.a / reserve_in,
-        }
+        Self { a: self.a * gamma * reserve_out / reserve_in, c: self.c + gamma * self.a / reserve_in }
     }
 
     /// `x* = (sqrt(A*D) - D) / C`, the input maximising out(x) - x; `None` when no input profits.
@@ -40,93 +37,94 @@ pub fn clamp_input(x: f64, max_input: U256) -> U256 {
     from_f64(x.round()).clamp(U256::from(1u8), max_input)
 }
 
-/// Maximise a unimodal `profit` over integers in [1, max_input], starting
-/// from an estimate: an exponential bracket, then golden-section down to a
-/// relative width of 2^-16. Returns the best input seen and its profit.
+/// Maximise a cycle's profit over integers in [1, max_input], starting from
+/// an estimate. `profit(x)` returns the exact profit and the ln of the
+/// cycle's marginal rate at x (the sign of the profit's slope; it falls as x
+/// grows), or `None` where the cycle cannot take x (treated as too much).
+/// An exponential bracket (x4 steps) finds a sign change of the slope, then
+/// Illinois regula falsi closes in on it to a relative width of 2^-16.
+/// Returns the most profitable input evaluated.
 pub fn maximise(
     estimate: U256,
     max_input: U256,
-    profit: impl Fn(U256) -> Option<I256>,
+    profit: impl Fn(U256) -> Option<(I256, f64)>,
 ) -> Option<(U256, I256)> {
     let one = U256::from(1u8);
     let mut best: Option<(U256, I256)> = None;
-    let mut eval = |x: U256| -> Option<I256> {
-        let value = profit(x);
-        if let Some(v) = value {
-            if best.is_none_or(|(_, b)| v > b) {
-                best = Some((x, v));
+    let mut slope = |x: U256| -> f64 {
+        match profit(x) {
+            Some((value, log_marginal)) => {
+                if best.is_none_or(|(_, b)| value > b) {
+                    best = Some((x, value));
+                }
+                if log_marginal.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    log_marginal
+                }
             }
+            None => f64::NEG_INFINITY,
         }
-        value
-    };
-    let better = |a: Option<I256>, b: Option<I256>| match (a, b) {
-        (Some(a), Some(b)) => a > b,
-        (Some(_), None) => true,
-        _ => false,
     };
 
     let x0 = estimate.clamp(one, max_input);
-    let f0 = eval(x0);
-    let up = x0.saturating_mul(U256::from(2u8)).min(max_input);
-    let f_up = if up > x0 { eval(up) } else { None };
-    let (mut lo, mut hi);
-    if up > x0 && better(f_up, f0) {
-        // Climb: double until the profit stops rising (or the cap).
-        let (mut prev, mut x, mut fx) = (x0, up, f_up);
+    let g0 = slope(x0);
+    let (mut lo, mut g_lo, mut hi, mut g_hi);
+    if g0 > 0.0 {
+        (lo, g_lo) = (x0, g0);
         loop {
-            let next = x.saturating_mul(U256::from(2u8)).min(max_input);
-            if next == x {
-                (lo, hi) = (prev, x);
+            let x = lo.saturating_mul(U256::from(4u8)).min(max_input);
+            if x == lo {
+                return best; // still rising at the cap
+            }
+            let g = slope(x);
+            if g > 0.0 {
+                (lo, g_lo) = (x, g);
+            } else {
+                (hi, g_hi) = (x, g);
                 break;
             }
-            let f_next = eval(next);
-            if !better(f_next, fx) {
-                (lo, hi) = (prev, next);
-                break;
-            }
-            (prev, x, fx) = (x, next, f_next);
         }
     } else {
-        // Descend: halve while the profit rises.
-        let (mut x, mut fx, mut upper) = (x0, f0, up);
+        (hi, g_hi) = (x0, g0);
         loop {
-            let next = x >> 1;
-            if next < one {
-                (lo, hi) = (one, upper);
+            if hi == one {
+                return best; // falling from the first unit: no profit to find
+            }
+            let quarter: U256 = hi >> 2;
+            let x = quarter.max(one);
+            let g = slope(x);
+            if g > 0.0 {
+                (lo, g_lo) = (x, g);
                 break;
             }
-            let f_next = eval(next);
-            if !better(f_next, fx) {
-                (lo, hi) = (next, upper);
-                break;
-            }
-            (upper, x, fx) = (x, next, f_next);
+            (hi, g_hi) = (x, g);
         }
     }
 
-    // Golden-section on [lo, hi].
-    const RATIO_PPM: u64 = 381_966; // 1 - 1/phi, in millionths
-    let ppm = U256::from(1_000_000u64);
-    let point = |lo: U256, hi: U256| lo + (hi - lo) * U256::from(RATIO_PPM) / ppm;
-    let mut c = point(lo, hi);
-    let mut d = hi - (c - lo);
-    let (mut fc, mut fd) = (eval(c), eval(d));
-    while hi - lo > U256::from(4u8) && hi - lo > (lo >> 16) {
-        if better(fd, fc) {
-            lo = c;
-            c = d;
-            fc = fd;
-            d = hi - (c - lo);
-            fd = eval(d);
-        } else {
-            hi = d;
-            d = c;
-            fd = fc;
-            c = point(lo, hi);
-            fc = eval(c);
-        }
-        if c >= d {
+    // Illinois: regula falsi that halves the stale end's weight.
+    let mut side = 0i8;
+    for _ in 0..64 {
+        let width = hi - lo;
+        if width <= U256::from(2u8) || width <= lo >> 16 {
             break;
+        }
+        let fraction = if g_hi.is_finite() { g_lo / (g_lo - g_hi) } else { 0.5 };
+        let step = from_f64(to_f64(width) * fraction.clamp(0.0, 1.0));
+        let x = (lo + step).clamp(lo + one, hi - one);
+        let g = slope(x);
+        if g > 0.0 {
+            (lo, g_lo) = (x, g);
+            if side == 1 {
+                g_hi /= 2.0;
+            }
+            side = 1;
+        } else {
+            (hi, g_hi) = (x, g);
+            if side == -1 {
+                g_lo /= 2.0;
+            }
+            side = -1;
         }
     }
     best
@@ -147,9 +145,7 @@ mod tests {
     #[test]
     fn closed_form_matches_two_hop_calculus() {
         // Two pools 1000/1100 and 1000/1000 (no fee): out = 1100x/(1000+x) then 1000y/(1000+y).
-        let m = Mobius::identity()
-            .then(1000.0, 1100.0, 1.0)
-            .then(1000.0, 1000.0, 1.0);
+        let m = Mobius::identity().then(1000.0, 1100.0, 1.0).then(1000.0, 1000.0, 1.0);
         let x = m.optimal_input().unwrap();
         let profit = |x: f64| {
             let y = 1100.0 * x / (1000.0 + x);
@@ -161,18 +157,17 @@ mod tests {
     #[test]
     fn maximise_finds_the_peak_of_a_concave_integer_function() {
         let peak = U256::from(123_456_789u64);
-        let f = |x: U256| -> Option<I256> {
-            let x = I256::from_raw(x);
-            let p = I256::from_raw(peak);
-            Some(-((x - p) * (x - p)) / I256::from_raw(U256::from(1000u64)))
+        // profit = -(x - peak)^2 / 1000; its slope's sign is that of (peak - x).
+        let f = |x: U256| -> Option<(I256, f64)> {
+            let (xi, p) = (I256::from_raw(x), I256::from_raw(peak));
+            let value = -((xi - p) * (xi - p)) / I256::from_raw(U256::from(1000u64));
+            let slope = (to_f64(peak) - to_f64(x)) / to_f64(peak);
+            Some((value, slope))
         };
         for start in [1u64, 1000, 123_456_789, 10_000_000_000] {
             let (x, _) = maximise(U256::from(start), U256::from(1u64 << 40), f).unwrap();
             let distance = if x > peak { x - peak } else { peak - x };
-            assert!(
-                distance < U256::from(123_456_789u64 >> 14),
-                "start {start}: {x}"
-            );
+            assert!(distance < U256::from(123_456_789u64 >> 14), "start {start}: {x}");
         }
     }
 }

@@ -37,17 +37,12 @@ pub fn mul_div_rounding_up(a: U256, b: U256, denominator: U256) -> Result<U256, 
             return Ok(quotient);
         }
         // `require(result < type(uint256).max)` before the increment.
-        return quotient
-            .checked_add(U256::from(1u8))
-            .ok_or(Revert::MulDivOverflow);
+        return quotient.checked_add(U256::from(1u8)).ok_or(Revert::MulDivOverflow);
     }
     let wide: U512 = a.widening_mul(b);
     let (quotient, remainder) = if denominator.is_power_of_two() {
         let shift = denominator.trailing_zeros();
-        (
-            wide >> shift,
-            wide & ((U512::from(1u8) << shift) - U512::from(1u8)),
-        )
+        (wide >> shift, wide & ((U512::from(1u8) << shift) - U512::from(1u8)))
     } else {
         wide.div_rem(U512::from(denominator))
     };
@@ -109,22 +104,12 @@ mod tests {
     fn mul_div_matches_known_values() {
         let q128 = U256::from(1u8) << 128;
         assert_eq!(
-            mul_div(
-                q128,
-                U256::from(35u8) * q128 / U256::from(10u8),
-                U256::from(2u8) << 128
-            ),
+            mul_div(q128, U256::from(35u8) * q128 / U256::from(10u8), U256::from(2u8) << 128),
             Ok(U256::from(1750u32) * q128 / U256::from(1000u32))
         );
         assert_eq!(mul_div(U256::MAX, U256::MAX, U256::MAX), Ok(U256::MAX));
-        assert_eq!(
-            mul_div(U256::from(5u8), U256::from(1u8), U256::ZERO),
-            Err(Revert::MulDivOverflow)
-        );
-        assert_eq!(
-            mul_div(q128, q128, U256::from(1u8)),
-            Err(Revert::MulDivOverflow)
-        );
+        assert_eq!(mul_div(U256::from(5u8), U256::from(1u8), U256::ZERO), Err(Revert::MulDivOverflow));
+        assert_eq!(mul_div(q128, q128, U256::from(1u8)), Err(Revert::MulDivOverflow));
     }
 
     #[test]
@@ -133,20 +118,11 @@ mod tests {
             mul_div_rounding_up(U256::from(7u8), U256::from(1u8), U256::from(2u8)),
             Ok(U256::from(4u8))
         );
-        assert_eq!(
-            mul_div_rounding_up(U256::MAX, U256::MAX, U256::MAX),
-            Ok(U256::MAX)
-        );
+        assert_eq!(mul_div_rounding_up(U256::MAX, U256::MAX, U256::MAX), Ok(U256::MAX));
         // mulDiv is MAX with a remainder: rounding up overflows.
         let a = U256::from_str_radix("535006138814359", 10).unwrap_or_default();
-        let b = U256::from_str_radix(
-            "432862656469423142931042426214547535783388063929571229938474969",
-            10,
-        )
-        .unwrap_or_default();
-        assert_eq!(
-            mul_div_rounding_up(a, b, U256::from(2u8)),
-            Err(Revert::MulDivOverflow)
-        );
+        let b = U256::from_str_radix("432862656469423142931042426214547535783388063929571229938474969", 10)
+            .unwrap_or_default();
+        assert_eq!(mul_div_rounding_up(a, b, U256::from(2u8)), Err(Revert::MulDivOverflow));
     }
 }

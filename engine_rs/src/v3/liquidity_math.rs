@@ -6,13 +6,9 @@ use crate::error::Revert;
 #[inline]
 pub fn add_delta(liquidity: u128, delta: i128) -> Result<u128, Revert> {
     if delta < 0 {
-        liquidity
-            .checked_sub(delta.unsigned_abs())
-            .ok_or(Revert::LiquiditySub)
+        liquidity.checked_sub(delta.unsigned_abs()).ok_or(Revert::LiquiditySub)
     } else {
-        liquidity
-            .checked_add(delta.unsigned_abs())
-            .ok_or(Revert::LiquidityAdd)
+        liquidity.checked_add(delta.unsigned_abs()).ok_or(Revert::LiquidityAdd)
     }
 }
 

@@ -6,8 +6,7 @@ use super::sqrt_price_math::MAX_U160;
 use super::swap_math::{compute_swap_step, FEE_DENOMINATOR};
 use super::tick_bitmap::TickBitmap;
 use super::tick_math::{
-    get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio, MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO,
-    MIN_TICK,
+    get_sqrt_ratio_at_tick, get_tick_at_sqrt_ratio, MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK,
 };
 use crate::error::{InvalidInput, MathResult, Revert};
 use crate::{I256, U256};
@@ -57,11 +56,7 @@ fn check_slot0(sqrt_price_x96: U256, tick: i32) -> MathResult<()> {
         .into());
     }
     if !(MIN_TICK..=MAX_TICK).contains(&tick) {
-        return Err(InvalidInput::new(
-            "tick",
-            format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]"),
-        )
-        .into());
+        return Err(InvalidInput::new("tick", format!("{tick} is outside [{MIN_TICK}, {MAX_TICK}]")).into());
     }
     Ok(())
 }
@@ -78,10 +73,7 @@ impl V3Pool {
         tick_spacing: i32,
         ticks: Vec<(i32, i128)>,
     ) -> MathResult<Self> {
-        let ticks = ticks
-            .into_iter()
-            .map(|(t, net)| (t, net.unsigned_abs(), net))
-            .collect();
+        let ticks = ticks.into_iter().map(|(t, net)| (t, net.unsigned_abs(), net)).collect();
         Self::with_ticks(sqrt_price_x96, tick, liquidity, fee, tick_spacing, ticks)
     }
 
@@ -104,19 +96,15 @@ impl V3Pool {
             .into());
         }
         if !(1..16384).contains(&tick_spacing) {
-            return Err(InvalidInput::new(
-                "tick_spacing",
-                format!("{tick_spacing} must be in [1, 16383]"),
-            )
-            .into());
+            return Err(
+                InvalidInput::new("tick_spacing", format!("{tick_spacing} must be in [1, 16383]")).into()
+            );
         }
         ticks.sort_unstable_by_key(|&(t, _, _)| t);
         for pair in ticks.windows(2) {
             if let [(a, _, _), (b, _, _)] = pair {
                 if a == b {
-                    return Err(
-                        InvalidInput::new("ticks", format!("tick {a} is listed twice")).into(),
-                    );
+                    return Err(InvalidInput::new("ticks", format!("tick {a} is listed twice")).into());
                 }
             }
         }
@@ -144,15 +132,7 @@ impl V3Pool {
             });
         }
         let bitmap = TickBitmap::from_ticks(infos.iter().map(|info| info.tick), tick_spacing);
-        Ok(Self {
-            sqrt_price_x96,
-            tick,
-            liquidity,
-            fee,
-            tick_spacing,
-            ticks: infos,
-            bitmap,
-        })
+        Ok(Self { sqrt_price_x96, tick, liquidity, fee, tick_spacing, ticks: infos, bitmap })
     }
 
     pub fn sqrt_price_x96(&self) -> U256 {
@@ -177,21 +157,13 @@ impl V3Pool {
     /// `liquidityNet` and sqrt price of an initialized tick.
     #[inline]
     fn initialized_tick(&self, tick: i32) -> Option<(i128, U256)> {
-        let index = self
-            .ticks
-            .binary_search_by_key(&tick, |info| info.tick)
-            .ok()?;
+        let index = self.ticks.binary_search_by_key(&tick, |info| info.tick).ok()?;
         let info = self.ticks.get(index)?;
         Some((info.liquidity_net, info.sqrt_price_x96))
     }
 
     /// Apply a `Swap` event: the pool's new price, tick and active liquidity.
-    pub fn set_slot0(
-        &mut self,
-        sqrt_price_x96: U256,
-        tick: i32,
-        liquidity: u128,
-    ) -> MathResult<()> {
+    pub fn set_slot0(&mut self, sqrt_price_x96: U256, tick: i32, liquidity: u128) -> MathResult<()> {
         check_slot0(sqrt_price_x96, tick)?;
         self.sqrt_price_x96 = sqrt_price_x96;
         self.tick = tick;
@@ -217,27 +189,20 @@ impl V3Pool {
             .into());
         }
         if tick_lower < MIN_TICK {
-            return Err(InvalidInput::new(
-                "tick_lower",
-                format!("TLM: {tick_lower} is below {MIN_TICK}"),
-            )
-            .into());
+            return Err(
+                InvalidInput::new("tick_lower", format!("TLM: {tick_lower} is below {MIN_TICK}")).into()
+            );
         }
         if tick_upper > MAX_TICK {
-            return Err(InvalidInput::new(
-                "tick_upper",
-                format!("TUM: {tick_upper} is above {MAX_TICK}"),
-            )
-            .into());
+            return Err(
+                InvalidInput::new("tick_upper", format!("TUM: {tick_upper} is above {MAX_TICK}")).into()
+            );
         }
         for (field, t) in [("tick_lower", tick_lower), ("tick_upper", tick_upper)] {
             if t % self.tick_spacing != 0 {
                 return Err(InvalidInput::new(
                     field,
-                    format!(
-                        "{t} is not a multiple of tick_spacing {}",
-                        self.tick_spacing
-                    ),
+                    format!("{t} is not a multiple of tick_spacing {}", self.tick_spacing),
                 )
                 .into());
             }
@@ -257,26 +222,16 @@ impl V3Pool {
     }
 
     /// `Tick.update`: the tick's (gross, net) after a position change.
-    fn updated_tick(
-        &self,
-        tick: i32,
-        liquidity_delta: i128,
-        upper: bool,
-    ) -> MathResult<(u128, i128)> {
+    fn updated_tick(&self, tick: i32, liquidity_delta: i128, upper: bool) -> MathResult<(u128, i128)> {
         let (gross, net) = match self.ticks.binary_search_by_key(&tick, |info| info.tick) {
-            Ok(index) => self
-                .ticks
-                .get(index)
-                .map_or((0, 0), |info| (info.liquidity_gross, info.liquidity_net)),
+            Ok(index) => {
+                self.ticks.get(index).map_or((0, 0), |info| (info.liquidity_gross, info.liquidity_net))
+            }
             Err(_) => (0, 0),
         };
         let gross = add_delta(gross, liquidity_delta)?;
-        let net = if upper {
-            net.checked_sub(liquidity_delta)
-        } else {
-            net.checked_add(liquidity_delta)
-        }
-        .ok_or(Revert::ArithmeticOverflow)?;
+        let net = if upper { net.checked_sub(liquidity_delta) } else { net.checked_add(liquidity_delta) }
+            .ok_or(Revert::ArithmeticOverflow)?;
         Ok((gross, net))
     }
 
@@ -298,12 +253,7 @@ impl V3Pool {
                 let sqrt_price_x96 = get_sqrt_ratio_at_tick(tick)?;
                 self.ticks.insert(
                     index,
-                    TickInfo {
-                        tick,
-                        liquidity_gross: gross,
-                        liquidity_net: net,
-                        sqrt_price_x96,
-                    },
+                    TickInfo { tick, liquidity_gross: gross, liquidity_net: net, sqrt_price_x96 },
                 );
                 self.bitmap.flip(tick, self.tick_spacing);
             }
@@ -348,91 +298,52 @@ impl V3Pool {
 
         while !remaining.is_zero() && sqrt_price != limit {
             let sqrt_price_start = sqrt_price;
-            let (mut tick_next, initialized) = self.bitmap.next_initialized_tick_within_one_word(
-                tick,
-                self.tick_spacing,
-                zero_for_one,
-            );
+            let (mut tick_next, initialized) =
+                self.bitmap.next_initialized_tick_within_one_word(tick, self.tick_spacing, zero_for_one);
             tick_next = tick_next.clamp(MIN_TICK, MAX_TICK);
-            let crossing = if initialized {
-                self.initialized_tick(tick_next)
-            } else {
-                None
-            };
+            let crossing = if initialized { self.initialized_tick(tick_next) } else { None };
             let sqrt_price_next = match crossing {
                 Some((_, sqrt_price)) => sqrt_price,
                 None => get_sqrt_ratio_at_tick(tick_next)?,
             };
-            let target = if (zero_for_one && sqrt_price_next < limit)
-                || (!zero_for_one && sqrt_price_next > limit)
-            {
-                limit
-            } else {
-                sqrt_price_next
-            };
+            let target =
+                if (zero_for_one && sqrt_price_next < limit) || (!zero_for_one && sqrt_price_next > limit) {
+                    limit
+                } else {
+                    sqrt_price_next
+                };
             let step = compute_swap_step(sqrt_price, target, liquidity, remaining, self.fee)?;
             sqrt_price = step.sqrt_ratio_next_x96;
 
-            let paid = to_int256(
-                step.amount_in
-                    .checked_add(step.fee_amount)
-                    .ok_or(Revert::ArithmeticOverflow)?,
-            )?;
+            let paid =
+                to_int256(step.amount_in.checked_add(step.fee_amount).ok_or(Revert::ArithmeticOverflow)?)?;
             let received = to_int256(step.amount_out)?;
             if exact_input {
-                remaining = remaining
-                    .checked_sub(paid)
-                    .ok_or(Revert::ArithmeticOverflow)?;
-                calculated = calculated
-                    .checked_sub(received)
-                    .ok_or(Revert::ArithmeticOverflow)?;
+                remaining = remaining.checked_sub(paid).ok_or(Revert::ArithmeticOverflow)?;
+                calculated = calculated.checked_sub(received).ok_or(Revert::ArithmeticOverflow)?;
             } else {
-                remaining = remaining
-                    .checked_add(received)
-                    .ok_or(Revert::ArithmeticOverflow)?;
-                calculated = calculated
-                    .checked_add(paid)
-                    .ok_or(Revert::ArithmeticOverflow)?;
+                remaining = remaining.checked_add(received).ok_or(Revert::ArithmeticOverflow)?;
+                calculated = calculated.checked_add(paid).ok_or(Revert::ArithmeticOverflow)?;
             }
 
             if sqrt_price == sqrt_price_next {
                 if let Some((net, _)) = crossing {
                     // Moving left crosses the tick from above: its net applies negated.
-                    let delta = if zero_for_one {
-                        net.wrapping_neg()
-                    } else {
-                        net
-                    };
+                    let delta = if zero_for_one { net.wrapping_neg() } else { net };
                     liquidity = add_delta(liquidity, delta)?;
                     ticks_crossed += 1;
                 }
-                tick = if zero_for_one {
-                    tick_next - 1
-                } else {
-                    tick_next
-                };
+                tick = if zero_for_one { tick_next - 1 } else { tick_next };
             } else if sqrt_price != sqrt_price_start {
                 tick = get_tick_at_sqrt_ratio(sqrt_price)?;
             }
         }
 
-        let consumed = amount_specified
-            .checked_sub(remaining)
-            .ok_or(Revert::ArithmeticOverflow)?;
-        let (amount0, amount1) = if zero_for_one == exact_input {
-            (consumed, calculated)
-        } else {
-            (calculated, consumed)
-        };
+        let consumed = amount_specified.checked_sub(remaining).ok_or(Revert::ArithmeticOverflow)?;
+        let (amount0, amount1) =
+            if zero_for_one == exact_input { (consumed, calculated) } else { (calculated, consumed) };
         debug_assert!(sqrt_price <= MAX_U160);
-        Ok(SwapResult {
-            amount0,
-            amount1,
-            sqrt_price_x96: sqrt_price,
-            tick,
-            liquidity,
-            ticks_crossed,
-        })
+        Ok(SwapResult { amount0, amount1, sqrt_price_x96: sqrt_price, tick, liquidity, ticks_crossed })
     }
 }
 
@@ -472,26 +383,11 @@ mod tests {
     #[test]
     fn rejects_zero_amount_and_bad_limits() {
         let pool = full_range_pool(3000, 60, 10u128.pow(18));
-        assert_eq!(
-            pool.swap(true, I256::ZERO, None),
-            Err(Revert::AmountSpecifiedZero)
-        );
-        assert_eq!(
-            pool.swap(true, i(1), Some(U256::from(1u8) << 96)),
-            Err(Revert::SqrtPriceLimit)
-        );
-        assert_eq!(
-            pool.swap(false, i(1), Some(U256::from(1u8) << 96)),
-            Err(Revert::SqrtPriceLimit)
-        );
-        assert_eq!(
-            pool.swap(true, i(1), Some(MIN_SQRT_RATIO)),
-            Err(Revert::SqrtPriceLimit)
-        );
-        assert_eq!(
-            pool.swap(false, i(1), Some(MAX_SQRT_RATIO)),
-            Err(Revert::SqrtPriceLimit)
-        );
+        assert_eq!(pool.swap(true, I256::ZERO, None), Err(Revert::AmountSpecifiedZero));
+        assert_eq!(pool.swap(true, i(1), Some(U256::from(1u8) << 96)), Err(Revert::SqrtPriceLimit));
+        assert_eq!(pool.swap(false, i(1), Some(U256::from(1u8) << 96)), Err(Revert::SqrtPriceLimit));
+        assert_eq!(pool.swap(true, i(1), Some(MIN_SQRT_RATIO)), Err(Revert::SqrtPriceLimit));
+        assert_eq!(pool.swap(false, i(1), Some(MAX_SQRT_RATIO)), Err(Revert::SqrtPriceLimit));
     }
 
     #[test]
@@ -552,13 +448,8 @@ mod tests {
         pool.modify_position(600, 1200, 7).unwrap();
         assert_eq!(pool.liquidity(), 1500);
         // A swap now stops at the new ticks.
-        let crossed = pool
-            .swap(
-                true,
-                i(10i128.pow(30)),
-                Some(get_sqrt_ratio_at_tick(-150).unwrap()),
-            )
-            .unwrap();
+        let crossed =
+            pool.swap(true, i(10i128.pow(30)), Some(get_sqrt_ratio_at_tick(-150).unwrap())).unwrap();
         assert_eq!(crossed.ticks_crossed, 1);
         assert_eq!(crossed.liquidity, 1000);
         // Burning everything back restores the original pool exactly.
@@ -571,48 +462,24 @@ mod tests {
     fn bad_burns_leave_the_pool_unchanged() {
         let mut pool = full_range_pool(3000, 60, 1000);
         let before = pool.clone();
-        assert_eq!(
-            pool.modify_position(-120, 60, -1),
-            Err(Revert::LiquiditySub.into())
-        );
+        assert_eq!(pool.modify_position(-120, 60, -1), Err(Revert::LiquiditySub.into()));
         assert!(pool.modify_position(-887220, 887220, -1001).is_err());
         assert!(pool.modify_position(-887220, 887220, -1000).is_ok());
         assert_eq!(pool.liquidity(), 0);
         let mut pool = before.clone();
-        assert!(matches!(
-            pool.modify_position(60, -60, 1),
-            Err(MathError::InvalidInput(_))
-        ));
-        assert!(matches!(
-            pool.modify_position(-61, 60, 1),
-            Err(MathError::InvalidInput(_))
-        ));
-        assert!(matches!(
-            pool.modify_position(-887280, 60, 1),
-            Err(MathError::InvalidInput(_))
-        ));
+        assert!(matches!(pool.modify_position(60, -60, 1), Err(MathError::InvalidInput(_))));
+        assert!(matches!(pool.modify_position(-61, 60, 1), Err(MathError::InvalidInput(_))));
+        assert!(matches!(pool.modify_position(-887280, 60, 1), Err(MathError::InvalidInput(_))));
         assert_eq!(pool, before);
     }
 
     #[test]
     fn invalid_pools_name_the_field() {
         let err = V3Pool::new(U256::from(1u8) << 96, 0, 1, 3000, 60, vec![(61, 1)]).unwrap_err();
-        assert!(matches!(
-            err,
-            MathError::InvalidInput(InvalidInput { field: "ticks", .. })
-        ));
+        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "ticks", .. })));
         let err = V3Pool::new(U256::ZERO, 0, 1, 3000, 60, vec![]).unwrap_err();
-        assert!(matches!(
-            err,
-            MathError::InvalidInput(InvalidInput {
-                field: "sqrt_price_x96",
-                ..
-            })
-        ));
+        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "sqrt_price_x96", .. })));
         let err = V3Pool::new(U256::from(1u8) << 96, 0, 1, 1_000_000, 60, vec![]).unwrap_err();
-        assert!(matches!(
-            err,
-            MathError::InvalidInput(InvalidInput { field: "fee", .. })
-        ));
+        assert!(matches!(err, MathError::InvalidInput(InvalidInput { field: "fee", .. })));
     }
 }

@@ -42,17 +42,12 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
         if !overflowed {
             let (denominator, wrapped) = numerator1.overflowing_add(product);
             if !wrapped {
-                return Ok(truncate_uint160(mul_div_rounding_up(
-                    numerator1,
-                    sqrt_price_x96,
-                    denominator,
-                )?));
+                return Ok(truncate_uint160(mul_div_rounding_up(numerator1, sqrt_price_x96, denominator)?));
             }
         }
         // numerator1 / (numerator1 / sqrtP + amount), with a checked add.
-        let denominator = (numerator1 / sqrt_price_x96)
-            .checked_add(amount)
-            .ok_or(Revert::ArithmeticOverflow)?;
+        let denominator =
+            (numerator1 / sqrt_price_x96).checked_add(amount).ok_or(Revert::ArithmeticOverflow)?;
         Ok(truncate_uint160(div_rounding_up(numerator1, denominator)))
     } else {
         // require((product = amount * sqrtPX96) / amount == sqrtPX96 && numerator1 > product)
@@ -60,11 +55,7 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
             return Err(Revert::SqrtPriceMath);
         }
         let denominator = numerator1 - product;
-        to_uint160(mul_div_rounding_up(
-            numerator1,
-            sqrt_price_x96,
-            denominator,
-        )?)
+        to_uint160(mul_div_rounding_up(numerator1, sqrt_price_x96, denominator)?)
     }
 }
 
@@ -82,9 +73,7 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
         } else {
             mul_div(amount, Q96, liquidity)?
         };
-        let next = sqrt_price_x96
-            .checked_add(quotient)
-            .ok_or(Revert::ArithmeticOverflow)?;
+        let next = sqrt_price_x96.checked_add(quotient).ok_or(Revert::ArithmeticOverflow)?;
         to_uint160(next)
     } else {
         let quotient = if amount <= MAX_U160 {
@@ -151,10 +140,7 @@ pub fn get_amount0_delta(
     let numerator1 = U256::from(liquidity) << RESOLUTION;
     let numerator2 = upper - lower;
     if round_up {
-        Ok(div_rounding_up(
-            mul_div_rounding_up(numerator1, numerator2, upper)?,
-            lower,
-        ))
+        Ok(div_rounding_up(mul_div_rounding_up(numerator1, numerator2, upper)?, lower))
     } else {
         Ok(mul_div(numerator1, numerator2, upper)? / lower)
     }
@@ -191,14 +177,8 @@ mod tests {
     #[test]
     fn input_of_zero_keeps_the_price() {
         let price = U256::from(1u8) << 96;
-        assert_eq!(
-            get_next_sqrt_price_from_input(price, 10u128.pow(17), U256::ZERO, true),
-            Ok(price)
-        );
-        assert_eq!(
-            get_next_sqrt_price_from_input(price, 10u128.pow(17), U256::ZERO, false),
-            Ok(price)
-        );
+        assert_eq!(get_next_sqrt_price_from_input(price, 10u128.pow(17), U256::ZERO, true), Ok(price));
+        assert_eq!(get_next_sqrt_price_from_input(price, 10u128.pow(17), U256::ZERO, false), Ok(price));
     }
 
     #[test]
@@ -248,9 +228,6 @@ mod tests {
         assert_eq!(amount0_down + U256::from(1u8), amount0);
         let amount1 = get_amount1_delta(price, upper, liquidity, true).unwrap();
         assert_eq!(amount1, U256::from(100_000_000_000_000_000u64));
-        assert_eq!(
-            get_amount1_delta(price, price, liquidity, true),
-            Ok(U256::ZERO)
-        );
+        assert_eq!(get_amount1_delta(price, price, liquidity, true), Ok(U256::ZERO));
     }
 }

@@ -2,8 +2,7 @@
 
 use super::full_math::{mul_div, mul_div_rounding_up};
 use super::sqrt_price_math::{
-    get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
-    get_next_sqrt_price_from_output,
+    get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input, get_next_sqrt_price_from_output,
 };
 use crate::error::Revert;
 use crate::{I256, U256};
@@ -41,22 +40,11 @@ pub fn compute_swap_step(
     let mut amount_in = U256::ZERO;
     let mut amount_out = U256::ZERO;
     if exact_in {
-        let amount_remaining_less_fee =
-            mul_div(remaining_abs, one_minus_fee, U256::from(FEE_DENOMINATOR))?;
+        let amount_remaining_less_fee = mul_div(remaining_abs, one_minus_fee, U256::from(FEE_DENOMINATOR))?;
         amount_in = if zero_for_one {
-            get_amount0_delta(
-                sqrt_ratio_target_x96,
-                sqrt_ratio_current_x96,
-                liquidity,
-                true,
-            )?
+            get_amount0_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, true)?
         } else {
-            get_amount1_delta(
-                sqrt_ratio_current_x96,
-                sqrt_ratio_target_x96,
-                liquidity,
-                true,
-            )?
+            get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, true)?
         };
         sqrt_ratio_next_x96 = if amount_remaining_less_fee >= amount_in {
             sqrt_ratio_target_x96
@@ -70,29 +58,14 @@ pub fn compute_swap_step(
         };
     } else {
         amount_out = if zero_for_one {
-            get_amount1_delta(
-                sqrt_ratio_target_x96,
-                sqrt_ratio_current_x96,
-                liquidity,
-                false,
-            )?
+            get_amount1_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, false)?
         } else {
-            get_amount0_delta(
-                sqrt_ratio_current_x96,
-                sqrt_ratio_target_x96,
-                liquidity,
-                false,
-            )?
+            get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, false)?
         };
         sqrt_ratio_next_x96 = if remaining_abs >= amount_out {
             sqrt_ratio_target_x96
         } else {
-            get_next_sqrt_price_from_output(
-                sqrt_ratio_current_x96,
-                liquidity,
-                remaining_abs,
-                zero_for_one,
-            )?
+            get_next_sqrt_price_from_output(sqrt_ratio_current_x96, liquidity, remaining_abs, zero_for_one)?
         };
     }
 
@@ -100,29 +73,17 @@ pub fn compute_swap_step(
     let max = sqrt_ratio_target_x96 == sqrt_ratio_next_x96;
     if zero_for_one {
         if !max || !exact_in {
-            amount_in =
-                get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, true)?;
+            amount_in = get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, true)?;
         }
         if !max || exact_in {
-            amount_out = get_amount1_delta(
-                sqrt_ratio_next_x96,
-                sqrt_ratio_current_x96,
-                liquidity,
-                false,
-            )?;
+            amount_out = get_amount1_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, false)?;
         }
     } else {
         if !max || !exact_in {
-            amount_in =
-                get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, true)?;
+            amount_in = get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, true)?;
         }
         if !max || exact_in {
-            amount_out = get_amount0_delta(
-                sqrt_ratio_current_x96,
-                sqrt_ratio_next_x96,
-                liquidity,
-                false,
-            )?;
+            amount_out = get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, false)?;
         }
     }
 
@@ -139,12 +100,7 @@ pub fn compute_swap_step(
         mul_div_rounding_up(amount_in, fee, one_minus_fee)?
     };
 
-    Ok(SwapStep {
-        sqrt_ratio_next_x96,
-        amount_in,
-        amount_out,
-        fee_amount,
-    })
+    Ok(SwapStep { sqrt_ratio_next_x96, amount_in, amount_out, fee_amount })
 }
 
 #[cfg(test)]

@@ -86,10 +86,7 @@ impl TickBitmap {
                 ((compressed - i32::from(bit_pos)) * tick_spacing, false)
             } else {
                 let msb = 255 - masked.leading_zeros() as i32;
-                (
-                    (compressed - (i32::from(bit_pos) - msb)) * tick_spacing,
-                    true,
-                )
+                ((compressed - (i32::from(bit_pos) - msb)) * tick_spacing, true)
             }
         } else {
             let (word_pos, bit_pos) = position(compressed + 1);
@@ -97,16 +94,10 @@ impl TickBitmap {
             let mask = !((U256::from(1u8) << usize::from(bit_pos)) - U256::from(1u8));
             let masked = self.word(word_pos) & mask;
             if masked.is_zero() {
-                (
-                    (compressed + 1 + (i32::from(u8::MAX) - i32::from(bit_pos))) * tick_spacing,
-                    false,
-                )
+                ((compressed + 1 + (i32::from(u8::MAX) - i32::from(bit_pos))) * tick_spacing, false)
             } else {
                 let lsb = masked.trailing_zeros() as i32;
-                (
-                    (compressed + 1 + (lsb - i32::from(bit_pos))) * tick_spacing,
-                    true,
-                )
+                ((compressed + 1 + (lsb - i32::from(bit_pos))) * tick_spacing, true)
             }
         }
     }
@@ -124,79 +115,28 @@ mod tests {
     #[test]
     fn next_to_the_right() {
         let b = bitmap();
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(78, 1, false),
-            (84, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-55, 1, false),
-            (-4, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(77, 1, false),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-56, 1, false),
-            (-55, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(255, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-257, 1, false),
-            (-200, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(340, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(328, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(508, 1, false),
-            (511, false)
-        );
+        assert_eq!(b.next_initialized_tick_within_one_word(78, 1, false), (84, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(-55, 1, false), (-4, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(77, 1, false), (78, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(-56, 1, false), (-55, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(255, 1, false), (511, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(-257, 1, false), (-200, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(340, 1, false), (511, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(328, 1, false), (511, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(508, 1, false), (511, false));
     }
 
     #[test]
     fn next_to_the_left_or_at() {
         let b = bitmap();
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(78, 1, true),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(79, 1, true),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(258, 1, true),
-            (256, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(256, 1, true),
-            (256, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(72, 1, true),
-            (70, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-257, 1, true),
-            (-512, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(1023, 1, true),
-            (768, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(900, 1, true),
-            (768, false)
-        );
+        assert_eq!(b.next_initialized_tick_within_one_word(78, 1, true), (78, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(79, 1, true), (78, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(258, 1, true), (256, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(256, 1, true), (256, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(72, 1, true), (70, true));
+        assert_eq!(b.next_initialized_tick_within_one_word(-257, 1, true), (-512, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(1023, 1, true), (768, false));
+        assert_eq!(b.next_initialized_tick_within_one_word(900, 1, true), (768, false));
     }
 
     #[test]

@@ -15,8 +15,7 @@ pub const MAX_TICK: i32 = 887_272;
 /// `TickMath.MIN_SQRT_RATIO` = getSqrtRatioAtTick(MIN_TICK)
 pub const MIN_SQRT_RATIO: U256 = U256::from_limbs([4_295_128_739, 0, 0, 0]);
 /// `TickMath.MAX_SQRT_RATIO` = getSqrtRatioAtTick(MAX_TICK)
-pub const MAX_SQRT_RATIO: U256 =
-    U256::from_limbs([0x5d951d5263988d26, 0xefd1fc6a50648849, 0xfffd8963, 0]);
+pub const MAX_SQRT_RATIO: U256 = U256::from_limbs([0x5d951d5263988d26, 0xefd1fc6a50648849, 0xfffd8963, 0]);
 
 /// The factors 1/sqrt(1.0001)^(2^i) in Q128, for bits 1..=19 of |tick|.
 const FACTORS: [u128; 19] = [
@@ -65,11 +64,7 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, Revert> {
     }
     // ratio = 2^128 when bit 0 is clear; represented by `None` because it is
     // the one value that does not fit u128 (and multiplying by it is the identity).
-    let mut ratio: Option<u128> = if abs_tick & 1 != 0 {
-        Some(FACTOR_BIT0)
-    } else {
-        None
-    };
+    let mut ratio: Option<u128> = if abs_tick & 1 != 0 { Some(FACTOR_BIT0) } else { None };
     for (bit, &factor) in FACTORS.iter().enumerate() {
         if abs_tick & (2 << bit) != 0 {
             ratio = Some(match ratio {
@@ -107,11 +102,7 @@ pub fn get_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32, Revert> {
     let ratio: U256 = sqrt_price_x96 << 32;
     let msb = 255 - ratio.leading_zeros();
     // Normalise into [2^127, 2^128): fits u128.
-    let normalised = if msb >= 128 {
-        ratio >> (msb - 127)
-    } else {
-        ratio << (127 - msb)
-    };
+    let normalised = if msb >= 128 { ratio >> (msb - 127) } else { ratio << (127 - msb) };
     let mut r: u128 = normalised.to::<u128>();
 
     // log_2 in Q64.64 as an int256 held in two's complement.
@@ -180,35 +171,17 @@ mod tests {
         assert_eq!(get_sqrt_ratio_at_tick(0), Ok(U256::from(1u8) << 96));
         assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK), Ok(MAX_SQRT_RATIO));
         assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK), Ok(MIN_SQRT_RATIO));
-        assert_eq!(
-            get_sqrt_ratio_at_tick(MIN_TICK - 1),
-            Err(Revert::TickOutOfRange)
-        );
-        assert_eq!(
-            get_sqrt_ratio_at_tick(MAX_TICK + 1),
-            Err(Revert::TickOutOfRange)
-        );
+        assert_eq!(get_sqrt_ratio_at_tick(MIN_TICK - 1), Err(Revert::TickOutOfRange));
+        assert_eq!(get_sqrt_ratio_at_tick(MAX_TICK + 1), Err(Revert::TickOutOfRange));
     }
 
     #[test]
     fn sqrt_ratio_at_tick_of_powers_of_two() {
         // The contract's own outputs (a direct port of the Solidity loop on Python ints).
-        assert_eq!(
-            get_sqrt_ratio_at_tick(50),
-            Ok(u("79426470787362580746886972461"))
-        );
-        assert_eq!(
-            get_sqrt_ratio_at_tick(-50),
-            Ok(u("79030349367926598376800521322"))
-        );
-        assert_eq!(
-            get_sqrt_ratio_at_tick(100),
-            Ok(u("79625275426524748796330556128"))
-        );
-        assert_eq!(
-            get_sqrt_ratio_at_tick(-100),
-            Ok(u("78833030112140176575862854579"))
-        );
+        assert_eq!(get_sqrt_ratio_at_tick(50), Ok(u("79426470787362580746886972461")));
+        assert_eq!(get_sqrt_ratio_at_tick(-50), Ok(u("79030349367926598376800521322")));
+        assert_eq!(get_sqrt_ratio_at_tick(100), Ok(u("79625275426524748796330556128")));
+        assert_eq!(get_sqrt_ratio_at_tick(-100), Ok(u("78833030112140176575862854579")));
         assert_eq!(
             get_sqrt_ratio_at_tick(887220),
             Ok(u("1457652066949847389969617340386294118487833376468"))
@@ -223,19 +196,13 @@ mod tests {
             get_tick_at_sqrt_ratio(u("1461373636630004318706518188784493106690254656249")),
             Ok(MAX_TICK - 1)
         );
-        assert_eq!(
-            get_tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)),
-            Ok(MAX_TICK - 1)
-        );
+        assert_eq!(get_tick_at_sqrt_ratio(MAX_SQRT_RATIO - U256::from(1u8)), Ok(MAX_TICK - 1));
         assert_eq!(get_tick_at_sqrt_ratio(U256::from(1u8) << 96), Ok(0));
         assert_eq!(
             get_tick_at_sqrt_ratio(MIN_SQRT_RATIO - U256::from(1u8)),
             Err(Revert::SqrtRatioOutOfRange)
         );
-        assert_eq!(
-            get_tick_at_sqrt_ratio(MAX_SQRT_RATIO),
-            Err(Revert::SqrtRatioOutOfRange)
-        );
+        assert_eq!(get_tick_at_sqrt_ratio(MAX_SQRT_RATIO), Err(Revert::SqrtRatioOutOfRange));
     }
 
     #[test]
