@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-rust demo lock lint clean
+.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust demo lock lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -74,8 +74,11 @@ test-python: build npm ## pytest (unit, property and differential tests on anvil
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: setup ## Python benchmarks (engine_rs vs pure Python vs degenbot)
-	$(PY) -m pytest benches -p no:cacheprovider --benchmark-only $(PYTEST_ARGS)
+bench: build ## Python benchmarks: engine_rs vs pure Python vs degenbot 0.3.0 (makes .venv-degenbot on first run)
+	$(PY) -m pytest benches -p no:cacheprovider --benchmark-only --bench-markdown=.cache/bench-python.md $(PYTEST_ARGS)
+
+bench-check: build ## Run each benchmark once untimed: all implementations agree
+	$(PY) -m pytest benches -p no:cacheprovider --benchmark-disable --degenbot-budget=0.01 $(PYTEST_ARGS)
 
 bench-rust: ## Criterion benchmarks of the Rust core vs uniswap_v3_math
 	cargo bench -p engine_rs
