@@ -223,11 +223,15 @@ pub struct SearchState {
 impl SearchState {
     /// Evaluate every cycle from scratch.
     pub fn full_scan(state: &MarketState, index: &CycleIndex, config: &SearchConfig) -> Self {
+        use rayon::prelude::*;
         let rates: Vec<[f64; 2]> = (0..state.pools.len()).map(|id| log_rates(state, id as PoolId)).collect();
-        let results: Vec<Option<Opportunity>> =
-            (0..index.cycles.len()).map(|id| evaluate(state, index, config, &rates, id as u32)).collect();
-        let profitable =
-            results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
+        // Cycles are independent: evaluate them on every core.
+        let results: Vec<Option<Opportunity>> = (0..index.cycles.len())
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|id| evaluate(state, index, config, &rates, id as u32))
+            .collect();
+        let profitable = results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
         Self { rates, results, profitable }
     }
 
