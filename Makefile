@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust demo lock lint clean
+.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust devnet devnet-down demo lock lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -83,12 +83,29 @@ bench-check: build ## Run each benchmark once untimed: all implementations agree
 bench-rust: ## Criterion benchmarks of the Rust core vs uniswap_v3_math
 	cargo bench -p engine_rs
 
-# --- demo --------------------------------------------------------------------
+# --- devnet and demo ---------------------------------------------------------
 
-demo: setup ## Start the local chains, engine, gateway and dashboard
-	@echo "make demo: the engine, gateway and dashboard do not exist yet."
-	@echo "What exists today: exact V2/V3 math (engine_rs), checked against real Uniswap bytecode on anvil."
-	@echo "Try: $(PY) -c 'import engine_rs; print(engine_rs.v2_get_amount_out(10**18, 10**21, 2*10**21))'"
+EXECUTOR_ARTIFACT := contracts/out/ArbExecutor.sol/ArbExecutor.json
+
+$(EXECUTOR_ARTIFACT): $(wildcard contracts/src/*.sol contracts/src/interfaces/*.sol) | $(STAMPS)/npm
+	cd contracts && tools/forge build
+
+DEVNET_ARGS ?=
+devnet: venv npm $(EXECUTOR_ARTIFACT) ## Start 2 local chains with the DEX world and the market simulator (needs ARBX_KEYSTORE_PASSWORD; Ctrl-C stops)
+	$(PY) -m engine.devnet up --simulate $(DEVNET_ARGS)
+
+devnet-down: ## Stop a running `make devnet`
+	$(PY) -m engine.devnet down
+
+demo: setup $(EXECUTOR_ARTIFACT) ## Start the local chains with the market simulator (engine, gateway and dashboard as they land)
+	@mkdir -p .devnet && rm -f .devnet/devnet.json
+	@echo "Starting the devnet (2 anvil chains, Uniswap V2/V3 + PancakeSwap, executor, simulator); log in .devnet/devnet.log"
+	$(PY) -m engine.devnet up --simulate --dev-password > .devnet/devnet.log 2>&1 & \
+	trap '$(PY) -m engine.devnet down' EXIT INT TERM; \
+	for i in $$(seq 600); do [ -f .devnet/devnet.json ] && break; sleep 0.1; done; \
+	test -f .devnet/devnet.json || { cat .devnet/devnet.log; exit 1; }; \
+	echo "Devnet up: addresses in .devnet/devnet.json. Ctrl-C stops everything."; \
+	tail -f .devnet/devnet.log
 
 # --- maintenance -------------------------------------------------------------
 

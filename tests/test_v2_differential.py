@@ -27,9 +27,11 @@ from typing import Any
 
 import pytest
 
+from engine.devnet.paths import REPO_ROOT
+from engine.devnet.rpc import Revert
+from engine.devnet.v2 import UINT112_MAX
 from tests.chain import stats
-from tests.chain.anvil import REPO_ROOT, Revert
-from tests.chain.v2 import UINT112_MAX, V2World
+from tests.chain.v2 import V2World
 
 pytestmark = pytest.mark.chain
 

@@ -6,7 +6,7 @@ from one tick spacing wide to several bitmap words wide, and a tick whose
 liquidityNet is 0) and a "sparse" one (no full range, gaps with no liquidity,
 positions at the extreme ticks). Then randomized swaps, with a fixed seed per
 tier, are predicted by engine_rs from the state read from chain and executed
-on chain through tests/chain/contracts/V3Caller.sol; the Swap event must
+on chain through engine/devnet/contracts/V3Caller.sol; the Swap event must
 equal the prediction bit for bit, and a revert must come with the same reason.
 
 The pool state fed to engine_rs is read from the chain (slot0, liquidity and
@@ -31,9 +31,9 @@ from typing import Any
 
 import pytest
 
-from tests.chain import stats
-from tests.chain.anvil import REPO_ROOT, Revert
-from tests.chain.v3 import (
+from engine.devnet.paths import REPO_ROOT
+from engine.devnet.rpc import Revert
+from engine.devnet.v3 import (
     FEE_TIERS,
     MAX_SQRT_RATIO,
     MAX_TICK,
@@ -42,11 +42,12 @@ from tests.chain.v3 import (
     Pool,
     PoolState,
     SwapEvent,
-    V3World,
     approx_sqrt_price_at_tick,
     max_usable_tick,
     min_usable_tick,
 )
+from tests.chain import stats
+from tests.chain.v3 import V3World
 
 pytestmark = pytest.mark.chain
 

@@ -56,6 +56,9 @@ pub enum Revert {
     /// SafeMath.mul (ds-math) overflow in the V2 formulas.
     #[error("ds-math-mul-overflow")]
     V2MulOverflow,
+    /// SafeMath.add (ds-math) overflow in the V2 formulas.
+    #[error("ds-math-add-overflow")]
+    V2AddOverflow,
 }
 
 impl Revert {
@@ -78,6 +81,7 @@ impl Revert {
             Revert::V2InsufficientLiquidity => "UniswapV2: INSUFFICIENT_LIQUIDITY",
             Revert::V2Overflow => "UniswapV2: OVERFLOW",
             Revert::V2MulOverflow => "ds-math-mul-overflow",
+            Revert::V2AddOverflow => "ds-math-add-overflow",
         }
     }
 }

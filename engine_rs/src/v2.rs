@@ -2,22 +2,29 @@
 //!
 //! `UniswapV2Library.getAmountOut` hard-codes 997/1000; forks use other fees
 //! (PancakeSwap 998/1000, others 9975/10000), so the fee is given in basis
-//! points and the formula scaled to 10000, which yields the same floor as the
-//! 1000-scaled form whenever the fee is a multiple of 10 bps.
+//! points (see `fee_scale` for how it maps onto each contract's arithmetic).
 
-use crate::error::{InvalidInput, MathError, MathResult, Revert};
-use crate::v3::full_math::mul_div;
+use crate::error::{InvalidInput, MathResult, Revert};
+use crate::v3::full_math::div_rem;
 use crate::U256;
 
-const BPS: u64 = 10_000;
+const BPS: u32 = 10_000;
 /// `uint112(-1)`: pairs keep reserves in uint112 (`UniswapV2: OVERFLOW`).
 const MAX_RESERVE: U256 = U256::from_limbs([u64::MAX, (1 << 48) - 1, 0, 0]);
 
-fn check_fee(fee_bps: u32) -> MathResult<U256> {
-    if u64::from(fee_bps) >= BPS {
+/// (scale, fee factor) as the contract writes them: a fee in whole tenths of
+/// a percent on the library's 1000 scale (30 -> 997/1000, 20 -> 998/1000),
+/// any other on the 10000 scale of the forks that use it (25 -> 9975/10000),
+/// so that SafeMath overflows happen exactly where the contract's do.
+fn fee_scale(fee_bps: u32) -> MathResult<(U256, U256)> {
+    if fee_bps >= BPS {
         return Err(InvalidInput::new("fee_bps", format!("{fee_bps} must be below 10000")).into());
     }
-    Ok(U256::from(BPS - u64::from(fee_bps)))
+    Ok(if fee_bps % 10 == 0 {
+        (U256::from(1000u32), U256::from(1000 - fee_bps / 10))
+    } else {
+        (U256::from(BPS), U256::from(BPS - fee_bps))
+    })
 }
 
 fn check_reserves(reserve_in: U256, reserve_out: U256) -> MathResult<()> {
@@ -30,6 +37,18 @@ fn check_reserves(reserve_in: U256, reserve_out: U256) -> MathResult<()> {
     Ok(())
 }
 
+/// SafeMath.mul
+#[inline]
+fn mul(a: U256, b: U256) -> MathResult<U256> {
+    a.checked_mul(b).ok_or_else(|| Revert::V2MulOverflow.into())
+}
+
+/// SafeMath.add
+#[inline]
+fn add(a: U256, b: U256) -> MathResult<U256> {
+    a.checked_add(b).ok_or_else(|| Revert::V2AddOverflow.into())
+}
+
 /// `UniswapV2Library.getAmountOut`: the largest output the pair accepts for `amount_in`.
 #[inline]
 pub fn get_amount_out(
@@ -38,17 +57,15 @@ pub fn get_amount_out(
     reserve_out: U256,
     fee_bps: u32,
 ) -> MathResult<U256> {
-    let fee_factor = check_fee(fee_bps)?;
+    let (scale, fee_factor) = fee_scale(fee_bps)?;
     if amount_in.is_zero() {
         return Err(Revert::V2InsufficientInputAmount.into());
     }
     check_reserves(reserve_in, reserve_out)?;
-    let amount_in_with_fee = amount_in.checked_mul(fee_factor).ok_or(Revert::V2MulOverflow)?;
-    // reserve_in < 2^112, so reserve_in * 10000 cannot overflow.
-    let denominator =
-        (reserve_in * U256::from(BPS)).checked_add(amount_in_with_fee).ok_or(Revert::V2MulOverflow)?;
-    // The 512-bit product keeps huge inputs exact; the quotient is below reserve_out.
-    mul_div(amount_in_with_fee, reserve_out, denominator).map_err(MathError::from)
+    let amount_in_with_fee = mul(amount_in, fee_factor)?;
+    let numerator = mul(amount_in_with_fee, reserve_out)?;
+    let denominator = add(mul(reserve_in, scale)?, amount_in_with_fee)?;
+    Ok(div_rem(numerator, denominator).0)
 }
 
 /// `UniswapV2Library.getAmountIn`: the smallest input that buys `amount_out`.
@@ -59,7 +76,7 @@ pub fn get_amount_in(
     reserve_out: U256,
     fee_bps: u32,
 ) -> MathResult<U256> {
-    let fee_factor = check_fee(fee_bps)?;
+    let (scale, fee_factor) = fee_scale(fee_bps)?;
     if amount_out.is_zero() {
         return Err(Revert::V2InsufficientOutputAmount.into());
     }
@@ -67,15 +84,15 @@ pub fn get_amount_in(
     if amount_out >= reserve_out {
         return Err(Revert::V2InsufficientLiquidity.into());
     }
-    // Both factors are below 2^112 and 2^14: no overflow.
-    let numerator = reserve_in * amount_out * U256::from(BPS);
-    let denominator = (reserve_out - amount_out) * fee_factor;
-    Ok(numerator / denominator + U256::from(1u8))
+    let numerator = mul(mul(reserve_in, amount_out)?, scale)?;
+    let denominator = mul(reserve_out - amount_out, fee_factor)?;
+    add(div_rem(numerator, denominator).0, U256::from(1u8))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::MathError;
 
     fn u(v: u128) -> U256 {
         U256::from(v)

@@ -9,14 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chain.anvil import ANVIL_BIN, Anvil, Chain
+from engine.devnet.node import ANVIL_BIN, AnvilNode
+from engine.devnet.rpc import Chain
 
 
 @pytest.fixture(scope="session")
-def anvil() -> Iterator[Anvil]:
+def anvil() -> Iterator[AnvilNode]:
     if not ANVIL_BIN.exists():
         pytest.fail(f"anvil not found at {ANVIL_BIN}: run `make npm`", pytrace=False)
-    node = Anvil()
+    node = AnvilNode()
     try:
         yield node
     finally:
@@ -24,8 +25,8 @@ def anvil() -> Iterator[Anvil]:
 
 
 @pytest.fixture(scope="session")
-def chain(anvil: Anvil) -> Chain:
-    return Chain(anvil)
+def chain(anvil: AnvilNode) -> Chain:
+    return Chain(anvil.url)
 
 
 @pytest.fixture(scope="module")

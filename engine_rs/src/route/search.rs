@@ -231,7 +231,8 @@ impl SearchState {
             .with_min_len(64)
             .map(|id| evaluate(state, index, config, &rates, id as u32))
             .collect();
-        let profitable = results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
+        let profitable =
+            results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
         Self { rates, results, profitable }
     }
 

@@ -75,7 +75,7 @@ pub fn div_rounding_up(x: U256, y: U256) -> U256 {
 /// operands of the swap math fit 128 bits, where the native division is
 /// several times cheaper than the multi-limb one.
 #[inline]
-pub(crate) fn div_rem(numerator: U256, denominator: U256) -> (U256, U256) {
+pub fn div_rem(numerator: U256, denominator: U256) -> (U256, U256) {
     let (n, d) = (numerator.as_limbs(), denominator.as_limbs());
     if n[2] == 0 && n[3] == 0 && d[2] == 0 && d[3] == 0 {
         let n = u128::from(n[0]) | (u128::from(n[1]) << 64);

@@ -64,7 +64,7 @@ fn check_slot0(sqrt_price_x96: U256, tick: i32) -> MathResult<()> {
 impl V3Pool {
     /// A pool snapshot for simulation; `ticks` lists every initialized tick
     /// with its `liquidityNet` (ticks with a net of zero included). The gross
-    /// liquidity is not needed to swap and is taken as |net|.
+    /// liquidity is not needed to swap and is taken as max(|net|, 1).
     pub fn new(
         sqrt_price_x96: U256,
         tick: i32,
@@ -73,7 +73,8 @@ impl V3Pool {
         tick_spacing: i32,
         ticks: Vec<(i32, i128)>,
     ) -> MathResult<Self> {
-        let ticks = ticks.into_iter().map(|(t, net)| (t, net.unsigned_abs(), net)).collect();
+        // A listed tick is initialized, so its gross is positive even when its net is 0.
+        let ticks = ticks.into_iter().map(|(t, net)| (t, net.unsigned_abs().max(1), net)).collect();
         Self::with_ticks(sqrt_price_x96, tick, liquidity, fee, tick_spacing, ticks)
     }
 
@@ -471,6 +472,22 @@ mod tests {
         assert!(matches!(pool.modify_position(-61, 60, 1), Err(MathError::InvalidInput(_))));
         assert!(matches!(pool.modify_position(-887280, 60, 1), Err(MathError::InvalidInput(_))));
         assert_eq!(pool, before);
+    }
+
+    #[test]
+    fn an_initialized_tick_with_zero_net_still_splits_steps() {
+        let l = 10i128.pow(18);
+        let pool = V3Pool::new(
+            U256::from(1u8) << 96,
+            0,
+            l as u128,
+            500,
+            10,
+            vec![(-100_000, l), (100_000, -l), (-20, 0)],
+        )
+        .unwrap();
+        let limit = get_sqrt_ratio_at_tick(-25).unwrap();
+        assert_eq!(pool.swap(true, i(10i128.pow(30)), Some(limit)).unwrap().ticks_crossed, 1);
     }
 
     #[test]

@@ -50,6 +50,8 @@ interface IUniswapV3PoolLike {
 contract V3Caller {
     int24 internal constant MIN_TICK = -887272;
     int24 internal constant MAX_TICK = 887272;
+    uint160 internal constant MIN_SQRT_RATIO = 4295128739;
+    uint160 internal constant MAX_SQRT_RATIO = 1461446703485210103287273052203988822378723970342;
 
     function mint(address pool, int24 tickLower, int24 tickUpper, uint128 amount)
         external
@@ -70,6 +72,21 @@ contract V3Caller {
         returns (int256 amount0, int256 amount1)
     {
         return IUniswapV3PoolLike(pool).swap(address(this), zeroForOne, amountSpecified, sqrtPriceLimitX96, "");
+    }
+
+    /// Swaps until the price has moved by `sqrtFactorX96 / 2**96` from where it is when the
+    /// transaction runs (below 2**96 for zeroForOne, above otherwise), or the amount is used
+    /// up: a limit relative to the current price, so that swaps sharing a block never revert.
+    function swapByFactor(address pool, bool zeroForOne, int256 amountSpecified, uint256 sqrtFactorX96)
+        external
+        returns (int256 amount0, int256 amount1)
+    {
+        (uint160 sqrtPriceX96,,,,,,) = IUniswapV3PoolLike(pool).slot0();
+        uint256 limit = (uint256(sqrtPriceX96) * sqrtFactorX96) >> 96;
+        if (limit <= MIN_SQRT_RATIO) limit = MIN_SQRT_RATIO + 1;
+        if (limit >= MAX_SQRT_RATIO) limit = MAX_SQRT_RATIO - 1;
+        if (zeroForOne ? limit >= sqrtPriceX96 : limit <= sqrtPriceX96) return (0, 0); // at the bound
+        return IUniswapV3PoolLike(pool).swap(address(this), zeroForOne, amountSpecified, uint160(limit), "");
     }
 
     function uniswapV3MintCallback(uint256 amount0Owed, uint256 amount1Owed, bytes calldata) external {

@@ -29,6 +29,24 @@ contract V2Caller {
         else p.sync();
     }
 
+    /// Pays amountIn of token0 (zeroForOne) or token1 and takes the most the pair gives
+    /// (getAmountOut with feePips, computed from the reserves when the transaction runs,
+    /// so several swaps on one pair can share a block). 3000 = Uniswap's 0.30 %.
+    function swapIn(address pair, bool zeroForOne, uint256 amountIn, uint256 feePips)
+        external
+        returns (uint256 amountOut)
+    {
+        IUniswapV2PairLike p = IUniswapV2PairLike(pair);
+        (uint256 r0, uint256 r1,) = p.getReserves();
+        (uint256 reserveIn, uint256 reserveOut) = zeroForOne ? (r0, r1) : (r1, r0);
+        uint256 inWithFee = amountIn * (1_000_000 - feePips);
+        amountOut = (inWithFee * reserveOut) / (reserveIn * 1_000_000 + inWithFee);
+        address tokenIn = zeroForOne ? p.token0() : p.token1();
+        require(IERC20Transfer(tokenIn).transfer(pair, amountIn), "pay");
+        if (zeroForOne) p.swap(0, amountOut, address(this), "");
+        else p.swap(amountOut, 0, address(this), "");
+    }
+
     /// Pays amountIn of token0 (zeroForOne) or token1 into the pair, then asks
     /// for amountOut of the other token.
     function swapExact(address pair, bool zeroForOne, uint256 amountIn, uint256 amountOut) external {

@@ -1,6 +1,8 @@
-"""Contract artifacts: the real Uniswap bytecode from npm, and the helper
-contracts in ``tests/chain/contracts`` compiled with solc-js through
-``contracts/tools/solc-js.cjs``, cached under ``.cache/`` by source hash."""
+"""Contract artifacts: the real DEX bytecode (Uniswap V2/V3 from npm,
+PancakeSwap V2 fetched by ``make npm``), the executor built by forge, and the
+devnet's own small contracts in ``engine/devnet/contracts`` compiled with
+solc-js through ``contracts/tools/solc-js.cjs``, cached under ``.cache/`` by
+source hash."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode, encode
+from eth_abi.abi import decode, encode
 from eth_utils.abi import (
     event_abi_to_log_topic,
     function_abi_to_4byte_selector,
@@ -23,14 +25,15 @@ from eth_utils.abi import (
     get_abi_output_types,
 )
 
-from tests.chain.anvil import REPO_ROOT
+from engine.devnet.paths import CACHE_DIR, NODE_MODULES, REPO_ROOT
 
-NODE_MODULES = REPO_ROOT / "node_modules"
 V2_BUILD = NODE_MODULES / "@uniswap" / "v2-core" / "build"
 V3_ARTIFACTS = NODE_MODULES / "@uniswap" / "v3-core" / "artifacts" / "contracts"
 SOLC_ADAPTER = REPO_ROOT / "contracts" / "tools" / "solc-js.cjs"
+PANCAKE_BUILD = CACHE_DIR / "pancake-swap-core" / "package" / "build"
+EXECUTOR_ARTIFACT = REPO_ROOT / "contracts" / "out" / "ArbExecutor.sol" / "ArbExecutor.json"
 HELPER_SOURCES = Path(__file__).resolve().parent / "contracts"
-CACHE_DIR = REPO_ROOT / ".cache" / "chain-contracts"
+COMPILE_CACHE = CACHE_DIR / "devnet-contracts"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Artifact:
             matches = [e for e in self.abi if e.get("type") == "function" and e["name"] == name]
             if len(matches) != 1:
                 raise KeyError(f"{self.name}.{name}: {len(matches)} ABI entries")
-            entry = matches[0]
+            entry: Any = matches[0]  # eth_utils wants its TypedDicts; the JSON is untyped
             cached = (
                 function_abi_to_4byte_selector(entry),
                 get_abi_input_types(entry),
@@ -64,28 +67,31 @@ class Artifact:
 
     def constructor(self, *args: Any) -> bytes:
         """Creation code with encoded constructor arguments."""
-        ctor = [e for e in self.abi if e.get("type") == "constructor"]
+        ctor: list[Any] = [e for e in self.abi if e.get("type") == "constructor"]
         if not ctor:
             return self.bytecode
         return self.bytecode + encode(get_abi_input_types(ctor[0]), list(args))
 
     def event_topic(self, name: str) -> bytes:
-        (entry,) = [e for e in self.abi if e.get("type") == "event" and e["name"] == name]
+        entries: list[Any] = [e for e in self.abi if e.get("type") == "event" and e["name"] == name]
+        (entry,) = entries
         return event_abi_to_log_topic(entry)
 
 
 _FN_CACHE: dict[tuple[str, str], tuple[bytes, list[str], list[str]]] = {}
 
 
-def _require(path: Path) -> Path:
+def _require(path: Path, fix: str = "run `make npm` (installs the npm toolchain)") -> Path:
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: run `make npm` (installs the npm toolchain)")
+        raise FileNotFoundError(f"{path} is missing: {fix}")
     return path
 
 
-def _load(path: Path, name: str) -> Artifact:
-    raw = json.loads(_require(path).read_text())
+def _load(path: Path, name: str, fix: str | None = None) -> Artifact:
+    raw = json.loads(_require(path, *([fix] if fix else [])).read_text())
     code = raw.get("bytecode") or raw["evm"]["bytecode"]["object"]
+    if isinstance(code, dict):  # forge: {"object": "0x..", ...}
+        code = code["object"]
     return Artifact(name, raw["abi"], bytes.fromhex(code.removeprefix("0x")))
 
 
@@ -99,6 +105,19 @@ def v2(name: str) -> Artifact:
 def v3(name: str) -> Artifact:
     """``UniswapV3Factory`` or ``UniswapV3Pool`` from @uniswap/v3-core@1.0.1."""
     return _load(V3_ARTIFACTS / f"{name}.sol" / f"{name}.json", name)
+
+
+@cache
+def pancake(name: str) -> Artifact:
+    """``PancakeFactory`` or ``PancakePair`` from @pancakeswap-libs/pancake-swap-core@0.1.0
+    (unpacked by `make npm`; 0.20 % fee, ``pancakeCall``)."""
+    return _load(PANCAKE_BUILD / f"{name}.json", name)
+
+
+@cache
+def executor() -> Artifact:
+    """``ArbExecutor`` as built by forge (contracts/out)."""
+    return _load(EXECUTOR_ARTIFACT, "ArbExecutor", "run `cd contracts && tools/forge build`")
 
 
 def _sources() -> dict[str, str]:
@@ -145,7 +164,7 @@ def _compile(sources: dict[str, str]) -> dict[str, Any]:
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise RuntimeError(
-            "helper contracts do not compile:\n" + "\n".join(e["formattedMessage"] for e in errors)
+            "devnet contracts do not compile:\n" + "\n".join(e["formattedMessage"] for e in errors)
         )
     compiled: dict[str, Any] = {}
     for file_contracts in output["contracts"].values():
@@ -156,15 +175,15 @@ def _compile(sources: dict[str, str]) -> dict[str, Any]:
 
 @cache
 def helpers() -> dict[str, Artifact]:
-    """The helper contracts by name (TestToken, V3Caller, V2Caller, ...)."""
+    """The devnet's contracts by name (TestToken, WETH9, V2Caller, V3Caller)."""
     sources = _sources()
-    path = CACHE_DIR / f"{_cache_key(sources)}.json"
+    path = COMPILE_CACHE / f"{_cache_key(sources)}.json"
     if path.exists():
         compiled = json.loads(path.read_text())
     else:
         compiled = _compile(sources)
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, suffix=".tmp")
+        COMPILE_CACHE.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=COMPILE_CACHE, suffix=".tmp")
         with os.fdopen(fd, "w") as f:
             json.dump(compiled, f)
         os.replace(tmp, path)

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-/// A minimal ERC-20 for the differential tests: anyone may mint, so the
-/// harness can hand the caller contracts balances far beyond any swap.
+/// A minimal ERC-20 for dev chains and tests, with the decimals of the token it
+/// stands for (USDC 6, WBTC 8, ...). Anyone may mint: the devnet hands its
+/// market makers balances far beyond any swap.
 contract TestToken {
     string public name;
     string public symbol;
-    uint8 public constant decimals = 18;
+    uint8 public immutable decimals;
     uint256 public totalSupply;
     mapping(address => uint256) public balanceOf;
     mapping(address => mapping(address => uint256)) public allowance;
@@ -14,9 +15,10 @@ contract TestToken {
     event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
 
-    constructor(string memory name_, string memory symbol_) {
+    constructor(string memory name_, string memory symbol_, uint8 decimals_) {
         name = name_;
         symbol = symbol_;
+        decimals = decimals_;
     }
 
     function mint(address to, uint256 amount) external {
