@@ -85,12 +85,57 @@ pub fn read_u256(obj: &Bound<'_, PyAny>) -> Option<U256> {
     }
 }
 
-/// A U256 as a Python int; values below 2^64 take CPython's small-int path.
+extern "C" {
+    /// CPython 3.11's allocator of an int with `size` digits (exported, unstable API).
+    fn _PyLong_New(size: ffi::Py_ssize_t) -> *mut ffi::PyObject;
+}
+
+const DIGIT_MASK: u64 = (1 << DIGIT_BITS) - 1;
+
+/// A U256 as a Python int; values below 2^64 take CPython's small-int path,
+/// larger ones are written digit by digit where the layout is known.
 #[inline]
 pub fn u256_to_py(py: Python<'_>, value: U256) -> PyResult<Bound<'_, PyAny>> {
     let limbs = value.as_limbs();
     if limbs[1] == 0 && limbs[2] == 0 && limbs[3] == 0 {
         return Ok(limbs[0].into_pyobject(py)?.into_any());
     }
-    Ok(value.into_pyobject(py)?.into_any())
+    if !DIGITS_READABLE.load(Ordering::Relaxed) {
+        return Ok(value.into_pyobject(py)?.into_any());
+    }
+    let size = value.bit_len().div_ceil(DIGIT_BITS);
+    // SAFETY: on CPython 3.11 (checked in `init`) `_PyLong_New(size)` returns
+    // an int with room for `size` digits (or NULL with an exception set); we
+    // write all of them, the top one non-zero, as CPython's normal form requires.
+    unsafe {
+        let ptr = _PyLong_New(size as ffi::Py_ssize_t);
+        if ptr.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        let digits = std::ptr::addr_of_mut!((*ptr.cast::<LongObject311>()).ob_digit).cast::<u32>();
+        for i in 0..size {
+            let bit = i * DIGIT_BITS;
+            let (limb, shift) = (bit / 64, bit % 64);
+            let mut digit = limbs.get(limb).map_or(0, |l| l >> shift);
+            if shift > 64 - DIGIT_BITS {
+                digit |= limbs.get(limb + 1).map_or(0, |l| l << (64 - shift));
+            }
+            *digits.add(i) = (digit & DIGIT_MASK) as u32;
+        }
+        Ok(Bound::from_owned_ptr(py, ptr))
+    }
+}
+
+/// A uint256 result, converted with [`u256_to_py`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Int(pub U256);
+
+impl<'py> IntoPyObject<'py> for Int {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        u256_to_py(py, self.0)
+    }
 }

@@ -5,7 +5,7 @@ use pyo3::types::{PyList, PyTuple};
 
 use super::convert::{u256_arg, Item};
 use super::errors::{invalid_argument, math_error};
-use super::int_fast::u256_to_py;
+use super::int_fast::{u256_to_py, Int};
 use crate::error::MathResult;
 use crate::{v2, U256};
 
@@ -22,13 +22,14 @@ fn v2_get_amount_out(
     reserve_in: &Bound<'_, PyAny>,
     reserve_out: &Bound<'_, PyAny>,
     fee_bps: u32,
-) -> PyResult<U256> {
+) -> PyResult<Int> {
     v2::get_amount_out(
         u256_arg(amount_in, "amount_in")?,
         u256_arg(reserve_in, "reserve_in")?,
         u256_arg(reserve_out, "reserve_out")?,
         fee_bps,
     )
+    .map(Int)
     .map_err(|e| math_error(py, e))
 }
 
@@ -40,13 +41,14 @@ fn v2_get_amount_in(
     reserve_in: &Bound<'_, PyAny>,
     reserve_out: &Bound<'_, PyAny>,
     fee_bps: u32,
-) -> PyResult<U256> {
+) -> PyResult<Int> {
     v2::get_amount_in(
         u256_arg(amount_out, "amount_out")?,
         u256_arg(reserve_in, "reserve_in")?,
         u256_arg(reserve_out, "reserve_out")?,
         fee_bps,
     )
+    .map(Int)
     .map_err(|e| math_error(py, e))
 }
 

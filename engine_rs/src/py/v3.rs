@@ -5,6 +5,7 @@ use pyo3::types::{PyList, PyTuple};
 
 use super::convert::{i128_arg, i256_arg, i256_to_py, u128_arg, u160_arg, u256_arg, Item};
 use super::errors::{invalid_argument, math_error, revert_error};
+use super::int_fast::Int;
 use crate::error::Revert;
 use crate::v3::{full_math, sqrt_price_math, swap_math, tick_bitmap::TickBitmap, tick_math};
 use crate::{I256, U256};
@@ -16,6 +17,10 @@ fn reverted<T>(py: Python<'_>, result: Result<T, Revert>) -> PyResult<T> {
     result.map_err(|r| revert_error(py, r))
 }
 
+fn reverted_int(py: Python<'_>, result: Result<U256, Revert>) -> PyResult<Int> {
+    reverted(py, result).map(Int)
+}
+
 // --- library functions ---------------------------------------------------------
 
 #[pyfunction]
@@ -24,8 +29,8 @@ fn mul_div(
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     denominator: &Bound<'_, PyAny>,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         full_math::mul_div(u256_arg(a, "a")?, u256_arg(b, "b")?, u256_arg(denominator, "denominator")?),
     )
@@ -37,8 +42,8 @@ fn mul_div_rounding_up(
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     denominator: &Bound<'_, PyAny>,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         full_math::mul_div_rounding_up(
             u256_arg(a, "a")?,
@@ -49,9 +54,9 @@ fn mul_div_rounding_up(
 }
 
 #[pyfunction]
-fn get_sqrt_ratio_at_tick(py: Python<'_>, tick: i64) -> PyResult<U256> {
+fn get_sqrt_ratio_at_tick(py: Python<'_>, tick: i64) -> PyResult<Int> {
     let tick = i32::try_from(tick).map_err(|_| revert_error(py, Revert::TickOutOfRange))?;
-    reverted(py, tick_math::get_sqrt_ratio_at_tick(tick))
+    reverted_int(py, tick_math::get_sqrt_ratio_at_tick(tick))
 }
 
 #[pyfunction]
@@ -66,8 +71,8 @@ fn get_next_sqrt_price_from_input(
     liquidity: &Bound<'_, PyAny>,
     amount_in: &Bound<'_, PyAny>,
     zero_for_one: bool,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         sqrt_price_math::get_next_sqrt_price_from_input(
             u160_arg(sqrt_price_x96, "sqrt_price_x96")?,
@@ -85,8 +90,8 @@ fn get_next_sqrt_price_from_output(
     liquidity: &Bound<'_, PyAny>,
     amount_out: &Bound<'_, PyAny>,
     zero_for_one: bool,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         sqrt_price_math::get_next_sqrt_price_from_output(
             u160_arg(sqrt_price_x96, "sqrt_price_x96")?,
@@ -104,8 +109,8 @@ fn get_amount0_delta(
     sqrt_ratio_b_x96: &Bound<'_, PyAny>,
     liquidity: &Bound<'_, PyAny>,
     round_up: bool,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         sqrt_price_math::get_amount0_delta(
             u160_arg(sqrt_ratio_a_x96, "sqrt_ratio_a_x96")?,
@@ -123,8 +128,8 @@ fn get_amount1_delta(
     sqrt_ratio_b_x96: &Bound<'_, PyAny>,
     liquidity: &Bound<'_, PyAny>,
     round_up: bool,
-) -> PyResult<U256> {
-    reverted(
+) -> PyResult<Int> {
+    reverted_int(
         py,
         sqrt_price_math::get_amount1_delta(
             u160_arg(sqrt_ratio_a_x96, "sqrt_ratio_a_x96")?,
@@ -143,7 +148,7 @@ fn compute_swap_step(
     liquidity: &Bound<'_, PyAny>,
     amount_remaining: &Bound<'_, PyAny>,
     fee_pips: u32,
-) -> PyResult<(U256, U256, U256, U256)> {
+) -> PyResult<(Int, Int, Int, Int)> {
     if fee_pips >= swap_math::FEE_DENOMINATOR {
         return Err(invalid_argument("fee_pips", "must be below 1000000"));
     }
@@ -157,7 +162,7 @@ fn compute_swap_step(
             fee_pips,
         ),
     )?;
-    Ok((step.sqrt_ratio_next_x96, step.amount_in, step.amount_out, step.fee_amount))
+    Ok((Int(step.sqrt_ratio_next_x96), Int(step.amount_in), Int(step.amount_out), Int(step.fee_amount)))
 }
 
 #[pyfunction]
