@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust devnet devnet-down demo lock lint clean
+.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust devnet devnet-down demo proto lock lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -54,7 +54,10 @@ venv: $(STAMPS)/venv ## Create .venv with the pinned Python dependencies
 
 npm: $(STAMPS)/npm $(STAMPS)/pancake ## Install anvil, forge, solc-js, the Uniswap and PancakeSwap artifacts
 
-build: venv ## Release build of engine_rs into .venv (maturin develop)
+proto: venv ## Regenerate engine/api/gen from proto/ (the result is committed; a test checks it is current)
+	$(PY) -m engine.api.codegen
+
+build: venv proto ## Release build of engine_rs into .venv (maturin develop)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
 
 setup: venv npm build ## Everything the tests and the demo need

@@ -1,0 +1,72 @@
+"""The engine process: storage, the engine core, metrics, the gRPC server and
+the chain layer, started and stopped in order (``arbx serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from engine import metrics
+from engine.api.server import ApiServer
+from engine.config import EngineConfig
+from engine.core.engine import Engine
+from engine.store import Store
+
+log = logging.getLogger(__name__)
+
+# The chain layer's entry point: ``engine.chain.run(engine, config)``, a
+# coroutine that syncs every configured chain into the engine until cancelled.
+ChainRunner = Callable[[Engine, EngineConfig], Awaitable[None]]
+
+
+def find_chain_runner() -> ChainRunner | None:
+    try:
+        module = importlib.import_module("engine.chain")
+    except ImportError:
+        return None
+    return getattr(module, "run", None)
+
+
+class EngineApp:
+    def __init__(self, config: EngineConfig, *, chain_runner: ChainRunner | None = None) -> None:
+        self.config = config
+        self.store = Store(config.store)
+        self.engine = Engine(config, recorder=self.store)
+        self.api = ApiServer(self.engine, self.store, config.api, config.auth)
+        self.metrics_port: int | None = None
+        self._chain_runner = chain_runner
+        self._chain_task: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        return self.api.port
+
+    async def start(self) -> None:
+        if self.config.metrics.enabled:
+            self.metrics_port = metrics.serve_metrics(self.config.metrics.host, self.config.metrics.port)
+        await self.api.start()
+        if self._chain_runner is not None:
+            self._chain_task = asyncio.create_task(self._chain_runner(self.engine, self.config))
+        log.info("engine serving", extra={
+            "grpc_port": self.port, "metrics_port": self.metrics_port,
+            "chains": [c.chain_id for c in self.config.chains],
+            "chain_layer": self._chain_runner is not None,
+        })
+
+    async def stop(self) -> None:
+        if self._chain_task is not None:
+            self._chain_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._chain_task
+        await self.api.stop()
+        await asyncio.to_thread(self.store.close)
+
+    async def serve_forever(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
