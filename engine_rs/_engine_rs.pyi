@@ -227,6 +227,46 @@ class Route:
     @property
     def gas_units(self) -> int: ...
 
+class PoolView:
+    """A pool's current state as the market holds it (read-only copy)."""
+
+    @property
+    def chain_id(self) -> int: ...
+    @property
+    def address(self) -> str: ...
+    @property
+    def kind(self) -> str:
+        """"v2" or "v3"."""
+    @property
+    def token0(self) -> str: ...
+    @property
+    def token1(self) -> str: ...
+    @property
+    def dex(self) -> str: ...
+    @property
+    def reserve0(self) -> int | None:
+        """V2 only."""
+    @property
+    def reserve1(self) -> int | None:
+        """V2 only."""
+    @property
+    def fee_bps(self) -> int | None:
+        """V2 only: the fork's fee in basis points."""
+    @property
+    def fee(self) -> int | None:
+        """V3 only: the fee tier in hundredths of a bip."""
+    @property
+    def tick_spacing(self) -> int | None: ...
+    @property
+    def sqrt_price_x96(self) -> int | None: ...
+    @property
+    def tick(self) -> int | None: ...
+    @property
+    def liquidity(self) -> int | None: ...
+    @property
+    def ticks(self) -> list[tuple[int, int, int]] | None:
+        """V3 only: (tick, liquidity_gross, liquidity_net) of every initialized tick."""
+
 class MarketSnapshot:
     """An opaque, cheap copy of a Market's state (copy-on-write per pool)."""
 
@@ -301,6 +341,10 @@ class Market:
         liquidity, a tick out of range or off the spacing) raises ValueError
         naming ``updates[i]`` and leaves the market unchanged.
         """
+    def pool(self, chain_id: int, address: str | bytes) -> PoolView:
+        """One pool's current state; ValueError naming ``pool`` when unknown."""
+    def pools(self, chain_id: int | None = None) -> list[PoolView]:
+        """Every pool (of one chain, if given)."""
     def snapshot(self) -> MarketSnapshot: ...
     def restore(self, snapshot: MarketSnapshot) -> None: ...
     def scan(self) -> list[Opportunity]:

@@ -192,6 +192,105 @@ impl PyRoute {
     }
 }
 
+/// A pool's current state, as the market holds it (read-only).
+#[pyclass(frozen, module = "engine_rs", name = "PoolView")]
+struct PyPoolView {
+    #[pyo3(get)]
+    chain_id: u64,
+    #[pyo3(get)]
+    address: String,
+    /// "v2" or "v3"
+    #[pyo3(get)]
+    kind: &'static str,
+    #[pyo3(get)]
+    token0: String,
+    #[pyo3(get)]
+    token1: String,
+    #[pyo3(get)]
+    dex: String,
+    state: crate::market::PoolState,
+}
+
+#[pymethods]
+impl PyPoolView {
+    #[getter]
+    fn reserve0<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.state {
+            crate::market::PoolState::V2 { reserve0, .. } => u256_to_py(py, *reserve0).map(Some),
+            crate::market::PoolState::V3(_) => Ok(None),
+        }
+    }
+    #[getter]
+    fn reserve1<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.state {
+            crate::market::PoolState::V2 { reserve1, .. } => u256_to_py(py, *reserve1).map(Some),
+            crate::market::PoolState::V3(_) => Ok(None),
+        }
+    }
+    /// V2: the fork's fee in bps; None for V3.
+    #[getter]
+    fn fee_bps(&self) -> Option<u32> {
+        match &self.state {
+            crate::market::PoolState::V2 { fee_bps, .. } => Some(*fee_bps),
+            crate::market::PoolState::V3(_) => None,
+        }
+    }
+    /// V3: the fee tier in hundredths of a bip; None for V2.
+    #[getter]
+    fn fee(&self) -> Option<u32> {
+        self.v3().map(|p| p.fee())
+    }
+    #[getter]
+    fn tick_spacing(&self) -> Option<i32> {
+        self.v3().map(|p| p.tick_spacing())
+    }
+    #[getter]
+    fn sqrt_price_x96<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.v3().map(|p| u256_to_py(py, p.sqrt_price_x96())).transpose()
+    }
+    #[getter]
+    fn tick(&self) -> Option<i32> {
+        self.v3().map(|p| p.tick())
+    }
+    #[getter]
+    fn liquidity(&self) -> Option<u128> {
+        self.v3().map(|p| p.liquidity())
+    }
+    /// V3: every initialized tick as (tick, liquidity_gross, liquidity_net); None for V2.
+    #[getter]
+    fn ticks(&self) -> Option<Vec<(i32, u128, i128)>> {
+        self.v3().map(|p| p.ticks().iter().map(|t| (t.tick, t.liquidity_gross, t.liquidity_net)).collect())
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PoolView(chain_id={}, address={}, kind={}, dex={:?})",
+            self.chain_id, self.address, self.kind, self.dex
+        )
+    }
+}
+
+impl PyPoolView {
+    fn v3(&self) -> Option<&crate::v3::V3Pool> {
+        match &self.state {
+            crate::market::PoolState::V3(pool) => Some(pool),
+            crate::market::PoolState::V2 { .. } => None,
+        }
+    }
+
+    fn of(market: &crate::Market, pool: &crate::market::Pool) -> Self {
+        let token = |id: u32| market.state.tokens.get(id as usize).map_or_else(String::new, |t| hex(&t.key));
+        Self {
+            chain_id: pool.key.chain_id,
+            address: hex(&pool.key),
+            kind: if pool.is_v3() { "v3" } else { "v2" },
+            token0: token(pool.token0),
+            token1: token(pool.token1),
+            dex: pool.dex.clone(),
+            state: pool.state.clone(),
+        }
+    }
+}
+
 /// (cycle_id, chain_id, base_token, pools, zero_for_one)
 type CycleView = (u32, u64, String, Vec<String>, Vec<bool>);
 
@@ -526,6 +625,26 @@ impl PyMarket {
         }))
     }
 
+    /// One pool's current state.
+    fn pool(&self, py: Python<'_>, chain_id: u64, address: &Bound<'_, PyAny>) -> PyResult<PyPoolView> {
+        let key = key_arg(chain_id, address, "address")?;
+        let id = self.0.state.pool_id(&key).map_err(|e| math_error(py, e))?;
+        let pool = self.0.state.pool(id).ok_or_else(|| invalid_argument("address", "pool vanished"))?;
+        Ok(PyPoolView::of(&self.0, pool))
+    }
+
+    /// Every pool (of one chain, if given), in the market's order.
+    #[pyo3(signature = (chain_id = None))]
+    fn pools(&self, chain_id: Option<u64>) -> Vec<PyPoolView> {
+        self.0
+            .state
+            .pools
+            .iter()
+            .filter(|p| chain_id.is_none_or(|c| p.key.chain_id == c))
+            .map(|p| PyPoolView::of(&self.0, p))
+            .collect()
+    }
+
     fn __repr__(&self) -> String {
         format!("Market(tokens={}, pools={})", self.0.state.tokens.len(), self.0.state.pools.len())
     }
@@ -535,6 +654,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyOpportunity>()?;
     m.add_class::<PyRoute>()?;
     m.add_class::<PyMarketSnapshot>()?;
+    m.add_class::<PyPoolView>()?;
     m.add_class::<PyMarket>()?;
     Ok(())
 }
