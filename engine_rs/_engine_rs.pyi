@@ -167,7 +167,14 @@ class V3Pool:
 #      gas_units * gas_price converted to the base token at the market's own
 #      mid price of the deepest native/base pool (1:1 when the base is the
 #      native token); profit_net = profit_gross - gas_cost. Only cycles with
-#      profit_net >= min_profit are reported, ranked by profit_net, top_k.
+#      profit_net >= min_profit are reported, ranked by profit_net valued in
+#      the chain's native token (so that base tokens compare), top_k. With a
+#      gas price set but no native/base pool, a cycle cannot be valued and is
+#      not reported.
+#   Sizing depends only on the current state, so incremental updates give
+#   exactly what a full scan gives; a new gas price re-values sized cycles
+#   without re-sizing them. V3 hops stop at the last initialized tick in
+#   their direction (beyond it there is no liquidity).
 
 class Opportunity:
     """A sized, exactly simulated profitable cycle."""

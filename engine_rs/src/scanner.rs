@@ -19,6 +19,8 @@ pub struct Market {
     search: SearchState,
     /// The search results no longer match the state (or never did).
     stale: bool,
+    /// A gas price changed: results need re-valuing, not re-sizing.
+    revalue: bool,
 }
 
 /// A saved copy of the market's state (pools are shared until changed).
@@ -97,6 +99,8 @@ impl Market {
         Ok(())
     }
 
+    /// A new gas price re-values the sized cycles (cheap); a new native
+    /// token changes the gas pools, so the index and the sizing are redone.
     pub fn set_gas_price(
         &mut self,
         chain_id: u64,
@@ -104,8 +108,19 @@ impl Market {
         native_token: &Key,
     ) -> MathResult<()> {
         self.state.set_gas_price(chain_id, gas_price_wei, native_token)?;
-        self.changed();
+        self.revalue = true;
         Ok(())
+    }
+
+    fn catch_up(&mut self) {
+        self.ensure_index();
+        if self.stale {
+            self.search = SearchState::full_scan(&self.state, &self.index, &self.config);
+            self.stale = false;
+        } else if self.revalue {
+            self.search.revalue_all(&self.state, &self.index, &self.config);
+        }
+        self.revalue = false;
     }
 
     /// Apply a batch atomically and re-evaluate the cycles it affects;
@@ -121,18 +136,14 @@ impl Market {
 
     /// Evaluate every cycle from scratch; the ranked top_k.
     pub fn scan(&mut self) -> Vec<Opportunity> {
-        self.ensure_index();
-        self.search = SearchState::full_scan(&self.state, &self.index, &self.config);
-        self.stale = false;
+        self.stale = true;
+        self.catch_up();
         self.search.ranked(self.config.top_k)
     }
 
-    /// The ranked top_k of the current state (a full scan first if needed).
+    /// The ranked top_k of the current state (a full scan or re-valuation first if needed).
     pub fn opportunities(&mut self) -> Vec<Opportunity> {
-        self.ensure_index();
-        if self.stale {
-            return self.scan();
-        }
+        self.catch_up();
         self.search.ranked(self.config.top_k)
     }
 

@@ -121,7 +121,11 @@ impl Pool {
             }
             PoolState::V3(pool) => {
                 let specified = I256::try_from(amount_in).ok()?;
-                let result = pool.swap(zero_for_one, specified, None).ok()?;
+                // Beyond the last initialized tick there is no liquidity: stop
+                // there instead of walking empty bitmap words to the price
+                // bound (same outcome: a swap that gets that far is not filled).
+                let limit = pool.last_liquid_price(zero_for_one)?;
+                let result = pool.swap(zero_for_one, specified, Some(limit)).ok()?;
                 let (paid, received) = if zero_for_one {
                     (result.amount0, result.amount1)
                 } else {

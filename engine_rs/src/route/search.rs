@@ -137,28 +137,31 @@ fn gas_in_base(
     Some((pool.convert_at_mid(wei, zero_for_one)?, rate))
 }
 
-/// Screen, size and exactly evaluate one cycle.
-pub fn evaluate(
-    state: &MarketState,
-    index: &CycleIndex,
-    config: &SearchConfig,
-    rates: &[[f64; 2]],
-    cycle_id: u32,
-) -> Option<Opportunity> {
-    let cycle: &Cycle = index.cycles.get(cycle_id as usize)?;
+/// A cycle sized and simulated exactly at its best input: everything about
+/// it that does not depend on the price of gas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizing {
+    pub amount_in: U256,
+    /// Output of each hop; the last is the cycle's output.
+    pub amounts: Vec<U256>,
+    pub profit_gross: I256,
+    pub gas_units: u64,
+}
+
+/// Screen on marginal rates, size, and simulate one cycle exactly; `None`
+/// unless it earns something before gas. The result depends only on the
+/// current state (never on earlier sizings), so that incremental updates
+/// give exactly what a full rescan gives.
+pub fn size(state: &MarketState, config: &SearchConfig, rates: &[[f64; 2]], cycle: &Cycle) -> Option<Sizing> {
     let hops = cycle.hops();
-    let log_sum: f64 =
-        hops.iter()
-            .map(|hop| {
-                rates.get(hop.pool as usize).map_or(f64::NEG_INFINITY, |r| {
-                    if hop.zero_for_one {
-                        r[0]
-                    } else {
-                        r[1]
-                    }
-                })
-            })
-            .sum();
+    let log_sum: f64 = hops
+        .iter()
+        .map(|hop| {
+            rates
+                .get(hop.pool as usize)
+                .map_or(f64::NEG_INFINITY, |r| if hop.zero_for_one { r[0] } else { r[1] })
+        })
+        .sum();
     if log_sum.is_nan() || log_sum <= 0.0 {
         return None;
     }
@@ -187,8 +190,22 @@ pub fn evaluate(
         let pool = state.pool(hop.pool)?;
         Some(gas + if pool.is_v3() { config.gas_v3_hop } else { config.gas_v2_hop })
     })? + u64::from(simulation.ticks_crossed) * config.gas_v3_tick;
-    let (gas_cost, base_per_native) = gas_in_base(state, index, chain, cycle.base, gas_units)?;
-    let profit_net = profit_gross.checked_sub(I256::try_from(gas_cost).ok()?)?;
+    Some(Sizing { amount_in, amounts: simulation.amounts, profit_gross, gas_units })
+}
+
+/// Value a sized cycle at the chain's gas price; `None` below `min_profit`
+/// (or when gas cannot be valued in the base token).
+pub fn value(
+    state: &MarketState,
+    index: &CycleIndex,
+    config: &SearchConfig,
+    cycle_id: u32,
+    sizing: &Sizing,
+) -> Option<Opportunity> {
+    let cycle: &Cycle = index.cycles.get(cycle_id as usize)?;
+    let chain = state.chains.get(&cycle.chain_id)?;
+    let (gas_cost, base_per_native) = gas_in_base(state, index, chain, cycle.base, sizing.gas_units)?;
+    let profit_net = sizing.profit_gross.checked_sub(I256::try_from(gas_cost).ok()?)?;
     if profit_net < config.min_profit {
         return None;
     }
@@ -201,43 +218,74 @@ pub fn evaluate(
         cycle_id,
         chain_id: cycle.chain_id,
         base: cycle.base,
-        hops: hops.to_vec(),
-        amount_in,
-        amounts: simulation.amounts,
-        profit_gross,
-        gas_units,
+        hops: cycle.hops().to_vec(),
+        amount_in: sizing.amount_in,
+        amounts: sizing.amounts.clone(),
+        profit_gross: sizing.profit_gross,
+        gas_units: sizing.gas_units,
         gas_cost,
         profit_net,
         rank_value: if base_per_native > 0.0 { net / base_per_native } else { net },
     })
 }
 
-/// The results of every cycle, kept current as pools change.
+/// The results of every cycle, kept current as pools change: the sizing
+/// (which depends on pool states) and the valuation (which also depends on
+/// gas), so that a new gas price re-values without re-sizing.
 #[derive(Debug, Clone, Default)]
 pub struct SearchState {
     pub rates: Vec<[f64; 2]>,
+    pub sizings: Vec<Option<Sizing>>,
     pub results: Vec<Option<Opportunity>>,
     pub profitable: BTreeSet<u32>,
 }
 
 impl SearchState {
-    /// Evaluate every cycle from scratch.
+    /// Size and value every cycle from scratch.
     pub fn full_scan(state: &MarketState, index: &CycleIndex, config: &SearchConfig) -> Self {
         use rayon::prelude::*;
         let rates: Vec<[f64; 2]> = (0..state.pools.len()).map(|id| log_rates(state, id as PoolId)).collect();
-        // Cycles are independent: evaluate them on every core.
-        let results: Vec<Option<Opportunity>> = (0..index.cycles.len())
-            .into_par_iter()
+        // Cycles are independent: size them on every core.
+        let sizings: Vec<Option<Sizing>> = index
+            .cycles
+            .par_iter()
             .with_min_len(64)
-            .map(|id| evaluate(state, index, config, &rates, id as u32))
+            .map(|cycle| size(state, config, &rates, cycle))
             .collect();
-        let profitable =
-            results.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(id, _)| id as u32).collect();
-        Self { rates, results, profitable }
+        let mut search = Self { rates, sizings, results: Vec::new(), profitable: BTreeSet::new() };
+        search.revalue_all(state, index, config);
+        search
     }
 
-    /// Re-evaluate only the cycles through `touched` pools (all cycles of a
-    /// chain when a pool that values its gas changed).
+    fn revalue(&mut self, state: &MarketState, index: &CycleIndex, config: &SearchConfig, id: u32) {
+        let result = self
+            .sizings
+            .get(id as usize)
+            .and_then(|s| s.as_ref())
+            .and_then(|s| value(state, index, config, id, s));
+        if result.is_some() {
+            self.profitable.insert(id);
+        } else {
+            self.profitable.remove(&id);
+        }
+        if let Some(slot) = self.results.get_mut(id as usize) {
+            *slot = result;
+        }
+    }
+
+    /// Re-value every sized cycle (after a change of gas price).
+    pub fn revalue_all(&mut self, state: &MarketState, index: &CycleIndex, config: &SearchConfig) {
+        self.results = vec![None; self.sizings.len()];
+        self.profitable.clear();
+        for id in 0..self.sizings.len() as u32 {
+            if self.sizings.get(id as usize).is_some_and(Option::is_some) {
+                self.revalue(state, index, config, id);
+            }
+        }
+    }
+
+    /// Re-size only the cycles through `touched` pools; when a pool that
+    /// values gas changed, re-value (not re-size) every cycle of its chain.
     pub fn reevaluate(
         &mut self,
         state: &MarketState,
@@ -245,14 +293,14 @@ impl SearchState {
         config: &SearchConfig,
         touched: &[PoolId],
     ) {
-        let mut affected: BTreeSet<u32> = BTreeSet::new();
+        let mut resize: BTreeSet<u32> = BTreeSet::new();
         let mut chains: BTreeSet<u64> = BTreeSet::new();
         for &pool in touched {
             if let Some(rate) = self.rates.get_mut(pool as usize) {
                 *rate = log_rates(state, pool);
             }
             if let Some(cycles) = index.by_pool.get(pool as usize) {
-                affected.extend(cycles.iter().copied());
+                resize.extend(cycles.iter().copied());
             }
             if index.gas_pools.get(pool as usize).copied().unwrap_or(false) {
                 if let Some(p) = state.pool(pool) {
@@ -260,25 +308,38 @@ impl SearchState {
                 }
             }
         }
-        if !chains.is_empty() {
-            affected.extend(
-                index
-                    .cycles
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| chains.contains(&c.chain_id))
-                    .map(|(id, _)| id as u32),
-            );
-        }
-        for id in affected {
-            let result = evaluate(state, index, config, &self.rates, id);
-            if result.is_some() {
-                self.profitable.insert(id);
-            } else {
-                self.profitable.remove(&id);
+        // Re-size in parallel: a hub pool can sit in thousands of cycles.
+        let resized: Vec<(u32, Option<Sizing>)> = {
+            use rayon::prelude::*;
+            let ids: Vec<u32> = resize.iter().copied().collect();
+            let rates = &self.rates;
+            ids.par_iter()
+                .with_min_len(32)
+                .map(|&id| {
+                    (id, index.cycles.get(id as usize).and_then(|cycle| size(state, config, rates, cycle)))
+                })
+                .collect()
+        };
+        for (id, sizing) in resized {
+            if let Some(slot) = self.sizings.get_mut(id as usize) {
+                *slot = sizing;
             }
-            if let Some(slot) = self.results.get_mut(id as usize) {
-                *slot = result;
+            self.revalue(state, index, config, id);
+        }
+        if !chains.is_empty() {
+            let sized: Vec<u32> = self
+                .sizings
+                .iter()
+                .enumerate()
+                .filter(|(id, s)| {
+                    s.is_some()
+                        && !resize.contains(&(*id as u32))
+                        && index.cycles.get(*id).is_some_and(|c| chains.contains(&c.chain_id))
+                })
+                .map(|(id, _)| id as u32)
+                .collect();
+            for id in sized {
+                self.revalue(state, index, config, id);
             }
         }
     }

@@ -163,6 +163,20 @@ impl V3Pool {
         Some((info.liquidity_net, info.sqrt_price_x96))
     }
 
+    /// The farthest price a swap in this direction can reach with liquidity:
+    /// the sqrt price of the last initialized tick that way (within the
+    /// allowed limits), or `None` when no liquidity lies that way.
+    pub fn last_liquid_price(&self, zero_for_one: bool) -> Option<U256> {
+        let one = U256::from(1u8);
+        if zero_for_one {
+            let limit = self.ticks.first()?.sqrt_price_x96.max(MIN_SQRT_RATIO + one);
+            (limit < self.sqrt_price_x96).then_some(limit)
+        } else {
+            let limit = self.ticks.last()?.sqrt_price_x96.min(MAX_SQRT_RATIO - one);
+            (limit > self.sqrt_price_x96).then_some(limit)
+        }
+    }
+
     /// Apply a `Swap` event: the pool's new price, tick and active liquidity.
     pub fn set_slot0(&mut self, sqrt_price_x96: U256, tick: i32, liquidity: u128) -> MathResult<()> {
         check_slot0(sqrt_price_x96, tick)?;
