@@ -12,6 +12,7 @@ from engine import metrics
 from engine.api.server import ApiServer
 from engine.config import EngineConfig
 from engine.core.engine import Engine
+from engine.execution import build_executor
 from engine.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class EngineApp:
         self.config = config
         self.store = Store(config.store)
         self.engine = Engine(config, recorder=self.store)
-        self.api = ApiServer(self.engine, self.store, config.api, config.auth)
+        self.executor = build_executor(self.engine, config)
+        self.api = ApiServer(self.engine, self.store, config.api, config.auth, self.executor)
         self.metrics_port: int | None = None
         self._chain_runner = chain_runner
         self._chain_task: asyncio.Task[None] | None = None
@@ -48,10 +50,14 @@ class EngineApp:
         await self.api.start()
         if self._chain_runner is not None:
             self._chain_task = asyncio.create_task(self._chain_runner(self.engine, self.config))
+        if self.executor is not None:
+            # reconciles trades.db with the chains before it trades (or answers ExecuteOpportunity)
+            await self.executor.start()
         log.info("engine serving", extra={
             "grpc_port": self.port, "metrics_port": self.metrics_port,
             "chains": [c.chain_id for c in self.config.chains],
             "chain_layer": self._chain_runner is not None,
+            "execution": self.executor.mode.value if self.executor else None,
         })
 
     async def stop(self) -> None:
@@ -59,8 +65,12 @@ class EngineApp:
             self._chain_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._chain_task
+        if self.executor is not None:
+            await self.executor.stop()
         await self.api.stop()
         await asyncio.to_thread(self.store.close)
+        if self.executor is not None:
+            await asyncio.to_thread(self.executor.store.close)
 
     async def serve_forever(self, stop: asyncio.Event) -> None:
         await self.start()

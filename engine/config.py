@@ -145,6 +145,9 @@ class ChainConfig(BaseModel):
     max_input: Amount | None = Field(default=None, description="cap of each trade's input")
     dexes: list[DexConfig] = Field(default_factory=list)
     pools: list[PoolConfig] = Field(default_factory=list, description="explicit pool list")
+    executor: Address | None = Field(
+        default=None, description="the ArbExecutor contract trades go through (execution only)"
+    )
     reorg_depth: int = Field(default=64, ge=1, le=10_000, description="blocks kept for rollback")
     poll_interval_s: float = Field(default=1.0, gt=0, description="HTTP polling fallback")
 
@@ -261,6 +264,55 @@ class LoggingConfig(_Model):
     json_format: bool = Field(default=True, alias="json")
 
 
+class RiskConfig(_Model):
+    """Limits every trade must pass (engine/execution/risk.py); changed live by SetRiskLimits."""
+
+    max_in_flight: int = Field(default=50, ge=0, le=10_000, description="trades sent, not yet final")
+    max_amount_in: dict[str, Amount] = Field(
+        default_factory=dict, description="per start token (address or symbol): cap of amount_in"
+    )
+    min_profit_net: Amount = Field(
+        default=1, description="simulated profit minus gas cost, start token units, at least this"
+    )
+    daily_loss_limit_wei: Amount = Field(
+        default=10**18, description="gas burned by reverted or dropped trades per UTC day, wei"
+    )
+    pool_cooldown_blocks: int = Field(
+        default=5, ge=0, description="blocks a route's pools are skipped after a failure"
+    )
+    kill_switch: bool = Field(default=False, description="true: nothing new is sent")
+    exclusive_pools: bool = Field(
+        default=True, description="a pool in a trade in flight is not traded again until it is final"
+    )
+
+
+class ExecutionConfig(_Model):
+    """Trading through each chain's ``executor`` with the keystore's account."""
+
+    mode: Literal["observe", "dry_run", "live"] = Field(
+        default="observe",
+        description="observe: no simulation; dry_run: simulate and record, never send; live",
+    )
+    keystore: Path | None = Field(
+        default=None, description="keystore v3 file; default the top-level keystore.path"
+    )
+    password_env: str = Field(default="ARBX_KEYSTORE_PASSWORD", description="its password's variable")
+    trades_db: Path = Path("trades.db")
+    risk: RiskConfig = RiskConfig()
+    priority_fee_wei: Amount = Field(default=10**9, description="EIP-1559 tip")
+    base_fee_multiplier: int = Field(default=2, ge=1, le=10, description="max fee = base fee * this + tip")
+    gas_limit_margin_percent: int = Field(default=25, ge=0, le=500, description="over eth_estimateGas")
+    deadline_blocks: int = Field(default=2, ge=0, le=1000, description="valid until head + this")
+    flash: bool = Field(default=True, description="borrow the input from the first pool")
+    receipt_poll_s: float = Field(default=0.25, gt=0)
+    stuck_after_s: float = Field(default=30.0, gt=0, description="replace a tx not mined by then")
+    replacement_bump_percent: int = Field(default=25, ge=11, le=1000)
+    max_replacements: int = Field(default=3, ge=0, le=20)
+    drop_after_s: float = Field(
+        default=600.0, gt=0, description="a tx neither mined nor in the node's pool by then: dropped"
+    )
+
+
 class EngineConfig(_Model):
     mode: Literal["watch"] = "watch"
     search: SearchConfig = SearchConfig()
@@ -271,7 +323,8 @@ class EngineConfig(_Model):
     store: StoreConfig = StoreConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
-    # Written by the devnet; read by the execution layer (next issue).
+    execution: ExecutionConfig | None = Field(default=None, description="absent: no trading")
+    # Written by the devnet; ``keystore.path`` is the trading account's default keystore.
     version: int = 1
     seed: int | None = None
     keystore: dict[str, Any] | None = None
@@ -321,6 +374,12 @@ def _resolve_paths(config: EngineConfig, base: Path) -> EngineConfig:
         return path if path.is_absolute() else base / path
 
     store = config.store.model_copy(update={"path": rel(config.store.path)})
+    execution = config.execution
+    if execution is not None:
+        execution = execution.model_copy(update={
+            "trades_db": rel(execution.trades_db),
+            "keystore": rel(execution.keystore) if execution.keystore else None,
+        })
     api = config.api
     if api.tls is not None:
         tls = api.tls.model_copy(
@@ -338,7 +397,9 @@ def _resolve_paths(config: EngineConfig, base: Path) -> EngineConfig:
     auth = config.auth.model_copy(
         update={"jwt": config.auth.jwt.model_copy(update={"rs256_keys": keys})}
     )
-    return config.model_copy(update={"store": store, "api": api, "auth": auth})
+    return config.model_copy(
+        update={"store": store, "api": api, "auth": auth, "execution": execution}
+    )
 
 
 def parse_config(

@@ -36,6 +36,14 @@ RPC_ROLES: dict[str, Role] = {
     _SERVICE + "StreamOpportunities": "viewer",
     _SERVICE + "ListOpportunities": "viewer",
     _SERVICE + "GetConfig": "admin",
+    _SERVICE + "SimulateOpportunity": "trader",
+    _SERVICE + "ExecuteOpportunity": "trader",
+    _SERVICE + "GetTrade": "viewer",
+    _SERVICE + "ListTrades": "viewer",
+    _SERVICE + "StreamTrades": "viewer",
+    _SERVICE + "SetMode": "admin",
+    _SERVICE + "SetRiskLimits": "admin",
+    _SERVICE + "GetRiskLimits": "viewer",
 }
 
 # Standard services open to anyone (load balancers' probes, grpcurl).

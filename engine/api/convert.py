@@ -13,6 +13,9 @@ from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.core.engine import ChainStatus, EngineStatus, SyncState
 from engine.core.errors import InvalidRequest
 from engine.core.state import Key, PoolState, TokenInfo, V2PoolState, V3PoolState, mid_price
+from engine.execution.executor import SimulationReport
+from engine.execution.risk import Mode, RiskLimits
+from engine.store.trades import Trade, TradeStatus
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _UINT = re.compile(r"^[0-9]+$")
@@ -214,3 +217,113 @@ def route(r: object) -> pb.Route:
 
 def strs(values: Iterable[int]) -> list[str]:
     return [str(v) for v in values]
+
+
+# --- execution ---------------------------------------------------------------------------
+
+EXECUTION_MODES = {
+    Mode.OBSERVE: pb.EXECUTION_MODE_OBSERVE,
+    Mode.DRY_RUN: pb.EXECUTION_MODE_DRY_RUN,
+    Mode.LIVE: pb.EXECUTION_MODE_LIVE,
+}
+_MODE_OF = {v: k for k, v in EXECUTION_MODES.items()}
+TRADE_STATUSES = {
+    TradeStatus.CREATED: pb.TRADE_STATUS_CREATED,
+    TradeStatus.SIMULATED: pb.TRADE_STATUS_SIMULATED,
+    TradeStatus.SENT: pb.TRADE_STATUS_SENT,
+    TradeStatus.REPLACED: pb.TRADE_STATUS_REPLACED,
+    TradeStatus.MINED: pb.TRADE_STATUS_MINED,
+    TradeStatus.REVERTED: pb.TRADE_STATUS_REVERTED,
+    TradeStatus.DROPPED: pb.TRADE_STATUS_DROPPED,
+    TradeStatus.FAILED_SIMULATION: pb.TRADE_STATUS_FAILED_SIMULATION,
+}
+_STATUS_OF = {v: k for k, v in TRADE_STATUSES.items()}
+
+
+def execution_mode(field: str, value: int) -> Mode:
+    mode = _MODE_OF.get(value)  # type: ignore[call-overload]
+    if mode is None:
+        raise InvalidRequest(field, "must be OBSERVE, DRY_RUN or LIVE")
+    return mode
+
+
+def trade_status(field: str, value: int) -> TradeStatus:
+    status = _STATUS_OF.get(value)  # type: ignore[call-overload]
+    if status is None:
+        raise InvalidRequest(field, "is not a trade status")
+    return status
+
+
+def _opt(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def trade(t: Trade) -> pb.Trade:
+    return pb.Trade(
+        id=t.id, idempotency_key=t.idempotency_key, source=t.source,
+        mode=EXECUTION_MODES[Mode(t.mode)], chain_id=t.chain_id, opportunity_id=t.opportunity_id,
+        block_number=t.block_number, base_token=t.base_token, pools=t.pools, tokens=t.tokens,
+        executor=t.executor, amount_in=str(t.amount_in), min_profit=str(t.min_profit),
+        deadline_block=t.deadline_block, flash=t.flash, profit_expected=str(t.profit_expected),
+        gas_cost_expected=str(t.gas_cost_expected), status=TRADE_STATUSES[t.status],
+        reason=t.reason, sender=t.sender, has_nonce=t.nonce is not None, nonce=t.nonce or 0,
+        tx_hash=t.tx_hash or "", gas_limit=t.gas_limit or 0,
+        max_fee_per_gas=_opt(t.max_fee_per_gas),
+        max_priority_fee_per_gas=_opt(t.max_priority_fee_per_gas), gas_used=t.gas_used or 0,
+        effective_gas_price=_opt(t.effective_gas_price), mined_block=t.mined_block or 0,
+        profit_realized=_opt(t.profit_realized), final=t.final, created_unix_nanos=t.created_ns,
+        updated_unix_nanos=t.updated_ns,
+        history=[pb.TradeStatusChange(status=TRADE_STATUSES[h.status], at_unix_nanos=h.at_ns,
+                                      tx_hash=h.tx_hash, detail=h.detail) for h in t.history],
+        transactions=[pb.TradeTransaction(
+            tx_hash=x.tx_hash, nonce=x.nonce, kind=x.kind, max_fee_per_gas=str(x.max_fee_per_gas),
+            max_priority_fee_per_gas=str(x.max_priority_fee_per_gas), sent_unix_nanos=x.sent_ns,
+        ) for x in t.txs],
+    )
+
+
+def simulation(r: SimulationReport) -> pb.SimulateOpportunityResponse:
+    return pb.SimulateOpportunityResponse(
+        opportunity_id=r.opportunity_id, chain_id=r.chain_id, executable=r.ok, profit=str(r.profit),
+        gas_estimate=r.gas_estimate,
+        max_fee_per_gas=str(r.fees.max_fee_per_gas) if r.fees else "",
+        max_priority_fee_per_gas=str(r.fees.max_priority_fee_per_gas) if r.fees else "",
+        gas_cost_wei=str(r.gas_cost_wei), gas_cost=str(r.gas_cost), profit_net=str(r.profit_net),
+        block_number=r.block_number, reason=r.reason,
+    )
+
+
+def risk_limits(r: RiskLimits) -> pb.RiskLimits:
+    return pb.RiskLimits(
+        max_in_flight=r.max_in_flight, max_amount_in={k: str(v) for k, v in r.max_amount_in.items()},
+        min_profit_net=str(r.min_profit_net), daily_loss_limit_wei=str(r.daily_loss_limit_wei),
+        pool_cooldown_blocks=r.pool_cooldown_blocks, kill_switch=r.kill_switch,
+        exclusive_pools=r.exclusive_pools,
+    )
+
+
+def updated_limits(current: RiskLimits, m: pb.RiskLimits) -> RiskLimits:
+    """``current`` with the fields ``m`` sets."""
+    changes: dict[str, object] = {}
+    if m.HasField("max_in_flight"):
+        changes["max_in_flight"] = m.max_in_flight
+    if m.max_amount_in or m.replace_max_amount_in:
+        caps = {}
+        for token, cap in m.max_amount_in.items():
+            key = address("limits.max_amount_in", token) if token.startswith("0x") else token
+            caps[key] = uint256(f"limits.max_amount_in[{token}]", cap)
+        changes["max_amount_in"] = caps
+    if m.HasField("min_profit_net"):
+        changes["min_profit_net"] = int256("limits.min_profit_net", m.min_profit_net)
+    if m.HasField("daily_loss_limit_wei"):
+        changes["daily_loss_limit_wei"] = uint256("limits.daily_loss_limit_wei",
+                                                  m.daily_loss_limit_wei, positive=False)
+    if m.HasField("pool_cooldown_blocks"):
+        changes["pool_cooldown_blocks"] = m.pool_cooldown_blocks
+    if m.HasField("kill_switch"):
+        changes["kill_switch"] = m.kill_switch
+    if m.HasField("exclusive_pools"):
+        changes["exclusive_pools"] = m.exclusive_pools
+    if changes.get("min_profit_net", 0) is None:
+        raise InvalidRequest("limits.min_profit_net", "must be a decimal integer")
+    return current.updated(**changes)

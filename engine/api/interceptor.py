@@ -20,7 +20,14 @@ import grpc.aio
 
 from engine import metrics
 from engine.api.auth import Authenticator, AuthError, Principal, current_principal, required_role
-from engine.core.errors import BlockRejected, EngineError, InvalidRequest, NotFound, RollbackTooDeep
+from engine.core.errors import (
+    BlockRejected,
+    EngineError,
+    InvalidRequest,
+    NotFound,
+    PreconditionFailed,
+    RollbackTooDeep,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,7 @@ STATUS_OF: dict[type[EngineError], grpc.StatusCode] = {
     NotFound: grpc.StatusCode.NOT_FOUND,
     BlockRejected: grpc.StatusCode.FAILED_PRECONDITION,
     RollbackTooDeep: grpc.StatusCode.FAILED_PRECONDITION,
+    PreconditionFailed: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 

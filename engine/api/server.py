@@ -14,6 +14,7 @@ from engine.api.interceptor import EngineInterceptor
 from engine.api.service import EngineService
 from engine.config import ApiConfig, AuthConfig
 from engine.core.engine import Engine
+from engine.execution import Executor
 from engine.store import Store
 
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["EngineService"].full_name
@@ -22,10 +23,13 @@ SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["EngineService"].full_name
 class ApiServer:
     """``start`` binds and serves; ``port`` is the bound port (config port 0 picks one)."""
 
-    def __init__(self, engine: Engine, store: Store | None, api: ApiConfig, auth: AuthConfig) -> None:
+    def __init__(
+        self, engine: Engine, store: Store | None, api: ApiConfig, auth: AuthConfig,
+        executor: Executor | None = None,
+    ) -> None:
         self.api = api
         self.server = grpc.aio.server(interceptors=[EngineInterceptor(Authenticator(auth))])
-        engine_pb2_grpc.add_EngineServiceServicer_to_server(EngineService(engine, store), self.server)
+        engine_pb2_grpc.add_EngineServiceServicer_to_server(EngineService(engine, store, executor), self.server)
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         if api.reflection:

@@ -16,10 +16,12 @@ from engine import metrics
 from engine.api import convert
 from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.api.gen.arbitrage.v1 import engine_pb2_grpc
+from engine.api.trading import TradingRpcs
 from engine.core.engine import Engine, opportunity_id
 from engine.core.errors import InvalidRequest
 from engine.core.events import OpportunityEvent, PriceEvent
 from engine.core.pubsub import Resync
+from engine.execution import Executor, Mode
 from engine.store import OpportunityFilter, Store
 from engine.store.store import decode_page_token
 
@@ -28,13 +30,17 @@ MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
 
-class EngineService(engine_pb2_grpc.EngineServiceServicer):
-    def __init__(self, engine: Engine, store: Store | None) -> None:
+class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
+    def __init__(self, engine: Engine, store: Store | None, executor: Executor | None = None) -> None:
         self.engine = engine
         self.store = store
+        self.executor = executor
 
     async def GetStatus(self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetStatusResponse:
-        return convert.status(self.engine.status(), VERSION)
+        response = convert.status(self.engine.status(), VERSION)
+        if self.executor is not None and self.executor.mode is Mode.LIVE:
+            response.mode = pb.MODE_TRADE
+        return response
 
     async def ListTokens(self, request: pb.ListTokensRequest, context: grpc.aio.ServicerContext) -> pb.ListTokensResponse:
         if request.chain_id:

@@ -35,3 +35,12 @@ class BlockRejected(EngineError):
 
 class RollbackTooDeep(EngineError):
     """The rollback target is older than the kept history: the chain must be re-synced."""
+
+
+class PreconditionFailed(EngineError):
+    """The request is valid but the system's state refuses it now (a stale or no longer
+    profitable opportunity, a mode or risk limit that forbids the trade); ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

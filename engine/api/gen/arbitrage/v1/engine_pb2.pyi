@@ -28,6 +28,25 @@ class PoolKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     POOL_KIND_UNSPECIFIED: _ClassVar[PoolKind]
     POOL_KIND_V2: _ClassVar[PoolKind]
     POOL_KIND_V3: _ClassVar[PoolKind]
+
+class ExecutionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXECUTION_MODE_UNSPECIFIED: _ClassVar[ExecutionMode]
+    EXECUTION_MODE_OBSERVE: _ClassVar[ExecutionMode]
+    EXECUTION_MODE_DRY_RUN: _ClassVar[ExecutionMode]
+    EXECUTION_MODE_LIVE: _ClassVar[ExecutionMode]
+
+class TradeStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRADE_STATUS_UNSPECIFIED: _ClassVar[TradeStatus]
+    TRADE_STATUS_CREATED: _ClassVar[TradeStatus]
+    TRADE_STATUS_SIMULATED: _ClassVar[TradeStatus]
+    TRADE_STATUS_SENT: _ClassVar[TradeStatus]
+    TRADE_STATUS_REPLACED: _ClassVar[TradeStatus]
+    TRADE_STATUS_MINED: _ClassVar[TradeStatus]
+    TRADE_STATUS_REVERTED: _ClassVar[TradeStatus]
+    TRADE_STATUS_DROPPED: _ClassVar[TradeStatus]
+    TRADE_STATUS_FAILED_SIMULATION: _ClassVar[TradeStatus]
 MODE_UNSPECIFIED: Mode
 MODE_WATCH: Mode
 MODE_TRADE: Mode
@@ -40,6 +59,19 @@ SYNC_STATE_FAILED: SyncState
 POOL_KIND_UNSPECIFIED: PoolKind
 POOL_KIND_V2: PoolKind
 POOL_KIND_V3: PoolKind
+EXECUTION_MODE_UNSPECIFIED: ExecutionMode
+EXECUTION_MODE_OBSERVE: ExecutionMode
+EXECUTION_MODE_DRY_RUN: ExecutionMode
+EXECUTION_MODE_LIVE: ExecutionMode
+TRADE_STATUS_UNSPECIFIED: TradeStatus
+TRADE_STATUS_CREATED: TradeStatus
+TRADE_STATUS_SIMULATED: TradeStatus
+TRADE_STATUS_SENT: TradeStatus
+TRADE_STATUS_REPLACED: TradeStatus
+TRADE_STATUS_MINED: TradeStatus
+TRADE_STATUS_REVERTED: TradeStatus
+TRADE_STATUS_DROPPED: TradeStatus
+TRADE_STATUS_FAILED_SIMULATION: TradeStatus
 
 class GetStatusRequest(_message.Message):
     __slots__ = ()
@@ -420,3 +452,286 @@ class GetConfigResponse(_message.Message):
     CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     config_json: str
     def __init__(self, config_json: _Optional[str] = ...) -> None: ...
+
+class TradeStatusChange(_message.Message):
+    __slots__ = ("status", "at_unix_nanos", "tx_hash", "detail")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    AT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    status: TradeStatus
+    at_unix_nanos: int
+    tx_hash: str
+    detail: str
+    def __init__(self, status: _Optional[_Union[TradeStatus, str]] = ..., at_unix_nanos: _Optional[int] = ..., tx_hash: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class TradeTransaction(_message.Message):
+    __slots__ = ("tx_hash", "nonce", "kind", "max_fee_per_gas", "max_priority_fee_per_gas", "sent_unix_nanos")
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MAX_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    SENT_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    tx_hash: str
+    nonce: int
+    kind: str
+    max_fee_per_gas: str
+    max_priority_fee_per_gas: str
+    sent_unix_nanos: int
+    def __init__(self, tx_hash: _Optional[str] = ..., nonce: _Optional[int] = ..., kind: _Optional[str] = ..., max_fee_per_gas: _Optional[str] = ..., max_priority_fee_per_gas: _Optional[str] = ..., sent_unix_nanos: _Optional[int] = ...) -> None: ...
+
+class Trade(_message.Message):
+    __slots__ = ("id", "idempotency_key", "source", "mode", "chain_id", "opportunity_id", "block_number", "base_token", "pools", "tokens", "executor", "amount_in", "min_profit", "deadline_block", "flash", "profit_expected", "gas_cost_expected", "status", "reason", "sender", "has_nonce", "nonce", "tx_hash", "gas_limit", "max_fee_per_gas", "max_priority_fee_per_gas", "gas_used", "effective_gas_price", "mined_block", "profit_realized", "final", "created_unix_nanos", "updated_unix_nanos", "history", "transactions")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BASE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_IN_FIELD_NUMBER: _ClassVar[int]
+    MIN_PROFIT_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    FLASH_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    GAS_COST_EXPECTED_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    HAS_NONCE_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    GAS_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MAX_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    GAS_USED_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_GAS_PRICE_FIELD_NUMBER: _ClassVar[int]
+    MINED_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_REALIZED_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    idempotency_key: str
+    source: str
+    mode: ExecutionMode
+    chain_id: int
+    opportunity_id: str
+    block_number: int
+    base_token: str
+    pools: _containers.RepeatedScalarFieldContainer[str]
+    tokens: _containers.RepeatedScalarFieldContainer[str]
+    executor: str
+    amount_in: str
+    min_profit: str
+    deadline_block: int
+    flash: bool
+    profit_expected: str
+    gas_cost_expected: str
+    status: TradeStatus
+    reason: str
+    sender: str
+    has_nonce: bool
+    nonce: int
+    tx_hash: str
+    gas_limit: int
+    max_fee_per_gas: str
+    max_priority_fee_per_gas: str
+    gas_used: int
+    effective_gas_price: str
+    mined_block: int
+    profit_realized: str
+    final: bool
+    created_unix_nanos: int
+    updated_unix_nanos: int
+    history: _containers.RepeatedCompositeFieldContainer[TradeStatusChange]
+    transactions: _containers.RepeatedCompositeFieldContainer[TradeTransaction]
+    def __init__(self, id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., source: _Optional[str] = ..., mode: _Optional[_Union[ExecutionMode, str]] = ..., chain_id: _Optional[int] = ..., opportunity_id: _Optional[str] = ..., block_number: _Optional[int] = ..., base_token: _Optional[str] = ..., pools: _Optional[_Iterable[str]] = ..., tokens: _Optional[_Iterable[str]] = ..., executor: _Optional[str] = ..., amount_in: _Optional[str] = ..., min_profit: _Optional[str] = ..., deadline_block: _Optional[int] = ..., flash: _Optional[bool] = ..., profit_expected: _Optional[str] = ..., gas_cost_expected: _Optional[str] = ..., status: _Optional[_Union[TradeStatus, str]] = ..., reason: _Optional[str] = ..., sender: _Optional[str] = ..., has_nonce: _Optional[bool] = ..., nonce: _Optional[int] = ..., tx_hash: _Optional[str] = ..., gas_limit: _Optional[int] = ..., max_fee_per_gas: _Optional[str] = ..., max_priority_fee_per_gas: _Optional[str] = ..., gas_used: _Optional[int] = ..., effective_gas_price: _Optional[str] = ..., mined_block: _Optional[int] = ..., profit_realized: _Optional[str] = ..., final: _Optional[bool] = ..., created_unix_nanos: _Optional[int] = ..., updated_unix_nanos: _Optional[int] = ..., history: _Optional[_Iterable[_Union[TradeStatusChange, _Mapping]]] = ..., transactions: _Optional[_Iterable[_Union[TradeTransaction, _Mapping]]] = ...) -> None: ...
+
+class SimulateOpportunityRequest(_message.Message):
+    __slots__ = ("chain_id", "opportunity_id", "block_number")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    opportunity_id: str
+    block_number: int
+    def __init__(self, chain_id: _Optional[int] = ..., opportunity_id: _Optional[str] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class SimulateOpportunityResponse(_message.Message):
+    __slots__ = ("opportunity_id", "chain_id", "executable", "profit", "gas_estimate", "max_fee_per_gas", "max_priority_fee_per_gas", "gas_cost_wei", "gas_cost", "profit_net", "block_number", "reason")
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    EXECUTABLE_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_FIELD_NUMBER: _ClassVar[int]
+    GAS_ESTIMATE_FIELD_NUMBER: _ClassVar[int]
+    MAX_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FEE_PER_GAS_FIELD_NUMBER: _ClassVar[int]
+    GAS_COST_WEI_FIELD_NUMBER: _ClassVar[int]
+    GAS_COST_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_NET_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    opportunity_id: str
+    chain_id: int
+    executable: bool
+    profit: str
+    gas_estimate: int
+    max_fee_per_gas: str
+    max_priority_fee_per_gas: str
+    gas_cost_wei: str
+    gas_cost: str
+    profit_net: str
+    block_number: int
+    reason: str
+    def __init__(self, opportunity_id: _Optional[str] = ..., chain_id: _Optional[int] = ..., executable: _Optional[bool] = ..., profit: _Optional[str] = ..., gas_estimate: _Optional[int] = ..., max_fee_per_gas: _Optional[str] = ..., max_priority_fee_per_gas: _Optional[str] = ..., gas_cost_wei: _Optional[str] = ..., gas_cost: _Optional[str] = ..., profit_net: _Optional[str] = ..., block_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ExecuteOpportunityRequest(_message.Message):
+    __slots__ = ("chain_id", "opportunity_id", "block_number", "idempotency_key")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITY_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    opportunity_id: str
+    block_number: int
+    idempotency_key: str
+    def __init__(self, chain_id: _Optional[int] = ..., opportunity_id: _Optional[str] = ..., block_number: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ExecuteOpportunityResponse(_message.Message):
+    __slots__ = ("trade", "duplicate")
+    TRADE_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    trade: Trade
+    duplicate: bool
+    def __init__(self, trade: _Optional[_Union[Trade, _Mapping]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class GetTradeRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetTradeResponse(_message.Message):
+    __slots__ = ("trade",)
+    TRADE_FIELD_NUMBER: _ClassVar[int]
+    trade: Trade
+    def __init__(self, trade: _Optional[_Union[Trade, _Mapping]] = ...) -> None: ...
+
+class ListTradesRequest(_message.Message):
+    __slots__ = ("chain_id", "statuses", "base_token", "pool", "since_unix_nanos", "page_size", "page_token")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    BASE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    SINCE_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    statuses: _containers.RepeatedScalarFieldContainer[TradeStatus]
+    base_token: str
+    pool: str
+    since_unix_nanos: int
+    page_size: int
+    page_token: str
+    def __init__(self, chain_id: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[TradeStatus, str]]] = ..., base_token: _Optional[str] = ..., pool: _Optional[str] = ..., since_unix_nanos: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTradesResponse(_message.Message):
+    __slots__ = ("trades", "next_page_token")
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    trades: _containers.RepeatedCompositeFieldContainer[Trade]
+    next_page_token: str
+    def __init__(self, trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class StreamTradesRequest(_message.Message):
+    __slots__ = ("chain_ids",)
+    CHAIN_IDS_FIELD_NUMBER: _ClassVar[int]
+    chain_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, chain_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class TradeUpdate(_message.Message):
+    __slots__ = ("trade", "snapshot", "dropped")
+    TRADE_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_FIELD_NUMBER: _ClassVar[int]
+    trade: Trade
+    snapshot: bool
+    dropped: int
+    def __init__(self, trade: _Optional[_Union[Trade, _Mapping]] = ..., snapshot: _Optional[bool] = ..., dropped: _Optional[int] = ...) -> None: ...
+
+class SetModeRequest(_message.Message):
+    __slots__ = ("mode",)
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    mode: ExecutionMode
+    def __init__(self, mode: _Optional[_Union[ExecutionMode, str]] = ...) -> None: ...
+
+class SetModeResponse(_message.Message):
+    __slots__ = ("mode", "previous")
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_FIELD_NUMBER: _ClassVar[int]
+    mode: ExecutionMode
+    previous: ExecutionMode
+    def __init__(self, mode: _Optional[_Union[ExecutionMode, str]] = ..., previous: _Optional[_Union[ExecutionMode, str]] = ...) -> None: ...
+
+class RiskLimits(_message.Message):
+    __slots__ = ("max_in_flight", "max_amount_in", "min_profit_net", "daily_loss_limit_wei", "pool_cooldown_blocks", "kill_switch", "exclusive_pools", "replace_max_amount_in")
+    class MaxAmountInEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    MAX_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    MAX_AMOUNT_IN_FIELD_NUMBER: _ClassVar[int]
+    MIN_PROFIT_NET_FIELD_NUMBER: _ClassVar[int]
+    DAILY_LOSS_LIMIT_WEI_FIELD_NUMBER: _ClassVar[int]
+    POOL_COOLDOWN_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    KILL_SWITCH_FIELD_NUMBER: _ClassVar[int]
+    EXCLUSIVE_POOLS_FIELD_NUMBER: _ClassVar[int]
+    REPLACE_MAX_AMOUNT_IN_FIELD_NUMBER: _ClassVar[int]
+    max_in_flight: int
+    max_amount_in: _containers.ScalarMap[str, str]
+    min_profit_net: str
+    daily_loss_limit_wei: str
+    pool_cooldown_blocks: int
+    kill_switch: bool
+    exclusive_pools: bool
+    replace_max_amount_in: bool
+    def __init__(self, max_in_flight: _Optional[int] = ..., max_amount_in: _Optional[_Mapping[str, str]] = ..., min_profit_net: _Optional[str] = ..., daily_loss_limit_wei: _Optional[str] = ..., pool_cooldown_blocks: _Optional[int] = ..., kill_switch: _Optional[bool] = ..., exclusive_pools: _Optional[bool] = ..., replace_max_amount_in: _Optional[bool] = ...) -> None: ...
+
+class SetRiskLimitsRequest(_message.Message):
+    __slots__ = ("limits",)
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    limits: RiskLimits
+    def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ...) -> None: ...
+
+class SetRiskLimitsResponse(_message.Message):
+    __slots__ = ("limits",)
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    limits: RiskLimits
+    def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ...) -> None: ...
+
+class GetRiskLimitsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRiskLimitsResponse(_message.Message):
+    __slots__ = ("limits", "mode", "in_flight", "loss_today_wei")
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    LOSS_TODAY_WEI_FIELD_NUMBER: _ClassVar[int]
+    limits: RiskLimits
+    mode: ExecutionMode
+    in_flight: int
+    loss_today_wei: str
+    def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ..., mode: _Optional[_Union[ExecutionMode, str]] = ..., in_flight: _Optional[int] = ..., loss_today_wei: _Optional[str] = ...) -> None: ...

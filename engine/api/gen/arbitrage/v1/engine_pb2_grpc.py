@@ -81,6 +81,46 @@ class EngineServiceStub:
                 request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.SerializeToString,
                 response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.FromString,
                 _registered_method=True)
+        self.SimulateOpportunity = channel.unary_unary(
+                '/arbitrage.v1.EngineService/SimulateOpportunity',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityResponse.FromString,
+                _registered_method=True)
+        self.ExecuteOpportunity = channel.unary_unary(
+                '/arbitrage.v1.EngineService/ExecuteOpportunity',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityResponse.FromString,
+                _registered_method=True)
+        self.GetTrade = channel.unary_unary(
+                '/arbitrage.v1.EngineService/GetTrade',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetTradeRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetTradeResponse.FromString,
+                _registered_method=True)
+        self.ListTrades = channel.unary_unary(
+                '/arbitrage.v1.EngineService/ListTrades',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.ListTradesRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.ListTradesResponse.FromString,
+                _registered_method=True)
+        self.StreamTrades = channel.unary_stream(
+                '/arbitrage.v1.EngineService/StreamTrades',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.StreamTradesRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.TradeUpdate.FromString,
+                _registered_method=True)
+        self.SetMode = channel.unary_unary(
+                '/arbitrage.v1.EngineService/SetMode',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.SetModeRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.SetModeResponse.FromString,
+                _registered_method=True)
+        self.SetRiskLimits = channel.unary_unary(
+                '/arbitrage.v1.EngineService/SetRiskLimits',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsResponse.FromString,
+                _registered_method=True)
+        self.GetRiskLimits = channel.unary_unary(
+                '/arbitrage.v1.EngineService/GetRiskLimits',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.FromString,
+                _registered_method=True)
 
 
 class EngineServiceServicer:
@@ -152,6 +192,70 @@ class EngineServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SimulateOpportunity(self, request, context):
+        """--- execution (FAILED_PRECONDITION when the engine runs without execution) ---
+
+        eth_call of a current opportunity through the executor at the latest
+        block, with gas and fees; records nothing. Role: trader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExecuteOpportunity(self, request, context):
+        """Trade a current opportunity (live mode; dry-run records the simulation
+        only). The same idempotency key never trades twice: it returns the trade
+        made for it first. FAILED_PRECONDITION, with the reason, for a stale
+        opportunity, one no longer profitable after gas, the observe mode or a
+        risk limit. Role: trader.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrade(self, request, context):
+        """One trade with its status history. Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTrades(self, request, context):
+        """Trades, newest first, filtered and paginated. Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamTrades(self, request, context):
+        """Trades in flight first, then every trade's status change as it happens.
+        Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetMode(self, request, context):
+        """Switch observe / dry-run / live. Role: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetRiskLimits(self, request, context):
+        """Change risk limits (fields left unset keep their value). Role: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRiskLimits(self, request, context):
+        """Current risk limits, mode and usage. Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -199,6 +303,46 @@ def add_EngineServiceServicer_to_server(servicer, server):
                     servicer.GetConfig,
                     request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.FromString,
                     response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.SerializeToString,
+            ),
+            'SimulateOpportunity': grpc.unary_unary_rpc_method_handler(
+                    servicer.SimulateOpportunity,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityResponse.SerializeToString,
+            ),
+            'ExecuteOpportunity': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExecuteOpportunity,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityResponse.SerializeToString,
+            ),
+            'GetTrade': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrade,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetTradeRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetTradeResponse.SerializeToString,
+            ),
+            'ListTrades': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTrades,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.ListTradesRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.ListTradesResponse.SerializeToString,
+            ),
+            'StreamTrades': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamTrades,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.StreamTradesRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.TradeUpdate.SerializeToString,
+            ),
+            'SetMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMode,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.SetModeRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.SetModeResponse.SerializeToString,
+            ),
+            'SetRiskLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRiskLimits,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsResponse.SerializeToString,
+            ),
+            'GetRiskLimits': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRiskLimits,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -445,6 +589,222 @@ class EngineService:
             '/arbitrage.v1.EngineService/GetConfig',
             arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.SerializeToString,
             arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SimulateOpportunity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/SimulateOpportunity',
+            arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExecuteOpportunity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/ExecuteOpportunity',
+            arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.ExecuteOpportunityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrade(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/GetTrade',
+            arbitrage_dot_v1_dot_engine__pb2.GetTradeRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.GetTradeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTrades(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/ListTrades',
+            arbitrage_dot_v1_dot_engine__pb2.ListTradesRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.ListTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamTrades(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/StreamTrades',
+            arbitrage_dot_v1_dot_engine__pb2.StreamTradesRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.TradeUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/SetMode',
+            arbitrage_dot_v1_dot_engine__pb2.SetModeRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.SetModeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRiskLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/SetRiskLimits',
+            arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.SetRiskLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRiskLimits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/GetRiskLimits',
+            arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.FromString,
             options,
             channel_credentials,
             insecure,
