@@ -54,8 +54,9 @@ venv: $(STAMPS)/venv ## Create .venv with the pinned Python dependencies
 
 npm: $(STAMPS)/npm $(STAMPS)/pancake ## Install anvil, forge, solc-js, the Uniswap and PancakeSwap artifacts
 
-proto: venv ## Regenerate engine/api/gen from proto/ (the result is committed; a test checks it is current)
+proto: venv ## Regenerate the engine's and the gateway's gRPC stubs from proto/ (committed; tests check they are current)
 	$(PY) -m engine.api.codegen
+	$(PY) -m gateway.codegen
 
 build: venv proto ## Release build of engine_rs into .venv (maturin develop)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
