@@ -154,6 +154,9 @@ def test_invalid_requests_name_the_field(config: EngineConfig) -> None:
             got = await _code(stub.ListOpportunities(
                 pb.ListOpportunitiesRequest(page_token="garbage"), metadata=VIEWER))
             assert got[0] == invalid and got[1].startswith("page_token:")
+            got = await _code(stub.ListOpportunities(
+                pb.ListOpportunitiesRequest(from_block=2**64 - 1), metadata=VIEWER))
+            assert got == (invalid, f"from_block: must be at most {2**63 - 1}")
 
     run(scenario())
 

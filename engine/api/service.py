@@ -30,6 +30,9 @@ MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
 class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
     def __init__(self, engine: Engine, store: Store | None, executor: Executor | None = None) -> None:
         self.engine = engine
@@ -183,6 +186,10 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
     async def ListOpportunities(self, request: pb.ListOpportunitiesRequest, context: grpc.aio.ServicerContext) -> pb.ListOpportunitiesResponse:
         if self.store is None:
             raise InvalidRequest("store", "this engine runs without storage")
+        # SQLite integers are signed 64-bit: larger block numbers cannot exist.
+        for field in ("chain_id", "from_block"):
+            if getattr(request, field) > SQLITE_MAX_INT:
+                raise InvalidRequest(field, f"must be at most {SQLITE_MAX_INT}")
         where = OpportunityFilter(
             chain_id=request.chain_id,
             base_token=convert.address("base_token", request.base_token, required=False),
