@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: help setup venv npm build test test-rust test-contracts test-python bench bench-check bench-rust devnet devnet-down demo proto lock lint clean
+.PHONY: help setup venv npm build frontend test test-rust test-contracts test-python test-frontend test-e2e chromium bench bench-check bench-rust devnet devnet-down demo proto lock lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -61,11 +61,11 @@ proto: venv ## Regenerate the engine's and the gateway's gRPC stubs from proto/ 
 build: venv proto ## Release build of engine_rs into .venv (maturin develop)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
 
-setup: venv npm build ## Everything the tests and the demo need
+setup: venv npm build frontend ## Everything the tests and the demo need
 
 # --- tests -------------------------------------------------------------------
 
-test: setup test-rust test-contracts test-python ## Set everything up and run every test suite
+test: setup test-rust test-contracts test-frontend test-python ## Set everything up and run every test suite
 
 test-rust: ## cargo test (pure-Rust core, no Python)
 	cargo test --workspace --quiet
@@ -73,8 +73,33 @@ test-rust: ## cargo test (pure-Rust core, no Python)
 test-contracts: npm ## forge test (executor against real Uniswap bytecode)
 	cd contracts && tools/forge test
 
-test-python: build npm ## pytest (unit, property and differential tests on anvil)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test-python: build npm frontend chromium ## pytest: unit, property, differential (anvil), service and browser tests
+	ARBX_E2E_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# --- dashboard -----------------------------------------------------------------
+
+$(STAMPS)/frontend: frontend/package.json frontend/package-lock.json | $(STAMPS)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend/dist/index.html: $(STAMPS)/frontend $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html ## Build the dashboard (npm ci, tsc strict, vite build -> frontend/dist)
+
+test-frontend: $(STAMPS)/frontend ## Dashboard component tests (Vitest + Testing Library)
+	cd frontend && npm test
+
+# The browser test drives Debian's Chromium (no test tool can download its own
+# browser here): installed from Debian's packages when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		sudo_cmd=""; [ "$$(id -u)" -eq 0 ] || sudo_cmd="sudo"; \
+		$$sudo_cmd apt-get update -qq && $$sudo_cmd apt-get install -y -qq chromium; }
+
+test-e2e: venv npm frontend chromium ## The dashboard in headless Chromium against the real gateway and engine
+	ARBX_E2E_REQUIRED=1 $(PY) -m pytest tests/test_dashboard_e2e.py $(PYTEST_ARGS)
 
 # --- benchmarks --------------------------------------------------------------
 

@@ -50,6 +50,9 @@ class ServerConfig(_Model):
         description="proxies trusted for X-Forwarded-For / -Proto",
     )
     docs: bool = Field(default=True, description="serve /docs and /openapi.json")
+    dashboard_dir: Path | None = Field(
+        default=None, description="the built dashboard (frontend/dist) served at /; none: API only"
+    )
 
     def base_url(self, port: int | None = None) -> str:
         if self.public_url:

@@ -24,6 +24,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import RateLimiter
 from gateway.store import Database
 from gateway.upstream import EngineClient
+from gateway.web.dashboard import DashboardFiles
 from gateway.ws import endpoint as ws_endpoint
 from gateway.ws.hub import Hub
 
@@ -116,6 +117,9 @@ def create_app(settings: Settings, *, port: int | None = None) -> FastAPI:
     app.include_router(v1)
     app.include_router(health.router)
     app.include_router(ws_endpoint.router)
+    if config.server.dashboard_dir is not None:
+        # Mounted last: every API route above wins over the dashboard's paths.
+        app.mount("/", DashboardFiles(directory=config.server.dashboard_dir, html=True), name="dashboard")
 
     https = base_url.startswith("https://")
     # outermost last: CORS answers preflights and decorates every response, 429s included

@@ -22,6 +22,12 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# The dashboard's pages: its own scripts only; MUI injects <style> tags, hence 'unsafe-inline' styles.
+DASHBOARD_CSP = (b"content-security-policy", (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"))
+API_PREFIXES = ("/api/", "/ws", "/health", "/ready", "/metrics", "/openapi.json")
 # Swagger UI loads its scripts and styles from jsDelivr
 DOCS_CSP = (b"content-security-policy", (
             b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -55,7 +61,9 @@ class GatewayMiddleware:
                 await self._send_429(send, wait, label)
                 return
         docs = path.startswith(("/docs", "/redoc"))
-        extra = [*self.headers, DOCS_CSP if docs else API_CSP]
+        dashboard = ctx.config.server.dashboard_dir is not None and not path.startswith(API_PREFIXES)
+        csp = DOCS_CSP if docs else DASHBOARD_CSP if dashboard else API_CSP
+        extra = [*self.headers, csp]
         if path.startswith("/api/v1/auth"):
             extra.append((b"cache-control", b"no-store"))
         status = 500

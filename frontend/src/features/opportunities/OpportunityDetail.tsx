@@ -1,0 +1,174 @@
+/** One opportunity, hop by hop; traders can simulate or execute it. */
+import {
+  Alert,
+  Box,
+  Button,
+  Chip,
+  Divider,
+  Drawer,
+  Stack,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Tooltip,
+  Typography,
+} from "@mui/material";
+import { useState } from "react";
+import { RequestError } from "@/components/RequestError";
+import { api } from "@/lib/api/endpoints";
+import { ApiError, isApiError } from "@/lib/api/errors";
+import type { Opportunity, Trade } from "@/lib/api/types";
+import { useCan } from "@/lib/auth/AuthProvider";
+import { formatUnits, nanosToMs, shortAddress } from "@/lib/format";
+import { useCatalog } from "@/hooks/useCatalog";
+
+export interface OpportunityDetailProps {
+  opportunity: Opportunity | null;
+  /** Still among the engine's current opportunities? */
+  current: boolean;
+  onClose: () => void;
+}
+
+export function OpportunityDetail({ opportunity, current, onClose }: OpportunityDetailProps) {
+  const catalog = useCatalog();
+  const canTrade = useCan("trader");
+  const [busy, setBusy] = useState<"simulate" | "execute" | null>(null);
+  const [result, setResult] = useState<Trade | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const run = async (simulateOnly: boolean) => {
+    if (opportunity === null) return;
+    setBusy(simulateOnly ? "simulate" : "execute");
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await api.execute({ opportunity_id: opportunity.id, simulate_only: simulateOnly }));
+    } catch (caught) {
+      setError(isApiError(caught) ? caught : new ApiError("server", 0, String(caught)));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const o = opportunity;
+  const decimalsOf = (address: string) => (o ? (catalog.token(o.chain_id, address)?.decimals ?? 18) : 18);
+  return (
+    <Drawer anchor="right" open={o !== null} onClose={onClose} sx={{ zIndex: (t) => t.zIndex.modal }} slotProps={{ paper: { sx: { width: { xs: "100%", md: 720 } } } }}>
+      {o ? (
+        <Box sx={{ p: 3 }} data-testid="opportunity-detail">
+          <Stack direction="row" justifyContent="space-between" alignItems="center">
+            <Typography variant="h6">Opportunity on chain {o.chain_id}</Typography>
+            <Button onClick={onClose}>Close</Button>
+          </Stack>
+          <Typography variant="body2" color="text.secondary" sx={{ wordBreak: "break-all" }}>
+            {o.id}
+          </Typography>
+          <Stack direction="row" spacing={1} sx={{ my: 2 }}>
+            <Chip label={current ? "current" : "no longer current"} color={current ? "success" : "default"} size="small" />
+            <Chip label={`block ${o.block_number}`} size="small" />
+            <Chip label={`${o.pools.length} hops`} size="small" />
+            <Chip label={`${o.gas_units.toLocaleString()} gas`} size="small" />
+          </Stack>
+          <Table size="small" aria-label="hops">
+            <TableHead>
+              <TableRow>
+                <TableCell>#</TableCell>
+                <TableCell>Pool</TableCell>
+                <TableCell>DEX</TableCell>
+                <TableCell>In</TableCell>
+                <TableCell>Out</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {o.pools.map((pool, i) => {
+                const info = catalog.pool(o.chain_id, pool);
+                const tokenIn = o.tokens[i] ?? "";
+                const tokenOut = o.tokens[i + 1] ?? "";
+                const amountIn = i === 0 ? o.amount_in : (o.amounts[i - 1] ?? "");
+                const amountOut = o.amounts[i] ?? "";
+                return (
+                  <TableRow key={`${pool}-${i}`} data-testid="hop-row">
+                    <TableCell>{i + 1}</TableCell>
+                    <TableCell title={pool}>{shortAddress(pool)}</TableCell>
+                    <TableCell>
+                      {info ? `${info.dex} ${info.kind.toUpperCase()} ${(info.fee_pips / 10_000).toFixed(2)} %` : "—"}
+                    </TableCell>
+                    <TableCell>
+                      {formatUnits(amountIn, decimalsOf(tokenIn))} {catalog.symbol(o.chain_id, tokenIn)}
+                    </TableCell>
+                    <TableCell>
+                      {formatUnits(amountOut, decimalsOf(tokenOut))} {catalog.symbol(o.chain_id, tokenOut)}
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+          <Divider sx={{ my: 2 }} />
+          <Stack spacing={0.5}>
+            {(
+              [
+                ["Amount in", o.amount_in],
+                ["Amount out", o.amount_out],
+                ["Gross profit", o.profit_gross],
+                ["Gas cost", o.gas_cost],
+                ["Net profit", o.profit_net],
+              ] as const
+            ).map(([label, value]) => (
+              <Typography key={label} variant="body2">
+                {label}: <b>{formatUnits(value, decimalsOf(o.base_token), 9)}</b> {catalog.symbol(o.chain_id, o.base_token)}{" "}
+                <Typography component="span" variant="caption" color="text.secondary">
+                  ({value} raw)
+                </Typography>
+              </Typography>
+            ))}
+            <Typography variant="body2" color="text.secondary">
+              Observed {new Date(nanosToMs(o.observed_unix_nanos)).toLocaleTimeString()}, published{" "}
+              {((o.published_unix_nanos - o.observed_unix_nanos) / 1e6).toFixed(2)} ms later. Model score and anomaly flag: not
+              reported by the engine yet.
+            </Typography>
+          </Stack>
+          <Divider sx={{ my: 2 }} />
+          <Stack direction="row" spacing={1}>
+            <Tooltip title={canTrade ? "" : "needs the trader role"}>
+              <span>
+                <Button variant="outlined" disabled={!canTrade || busy !== null} onClick={() => void run(true)} data-testid="simulate">
+                  {busy === "simulate" ? "Simulating…" : "Simulate"}
+                </Button>
+              </span>
+            </Tooltip>
+            <Tooltip title={canTrade ? "" : "needs the trader role"}>
+              <span>
+                <Button
+                  variant="contained"
+                  color="warning"
+                  disabled={!canTrade || busy !== null || !current}
+                  onClick={() => void run(false)}
+                  data-testid="execute"
+                >
+                  {busy === "execute" ? "Executing…" : "Execute"}
+                </Button>
+              </span>
+            </Tooltip>
+          </Stack>
+          {!canTrade ? (
+            <Alert severity="info" sx={{ mt: 2 }}>
+              Viewers watch only: simulating and executing needs the trader role.
+            </Alert>
+          ) : null}
+          <Box sx={{ mt: 2 }}>
+            <RequestError error={error} what="Execution" />
+            {result ? (
+              <Alert severity="success" data-testid="execution-result">
+                Trade {result.id}: {result.status}
+                {result.tx_hash ? `, tx ${result.tx_hash}` : ""}
+              </Alert>
+            ) : null}
+          </Box>
+        </Box>
+      ) : null}
+    </Drawer>
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * Overview: the engine per chain (block, lag, mode), and the trading figures
+ * (PnL, trades in flight, success rate, gas, latency) once the engine reports them.
+ */
+import { Card, CardContent, Chip, Grid, Typography } from "@mui/material";
+import { PageHeader } from "@/components/PageHeader";
+import { RequestError } from "@/components/RequestError";
+import { Stat } from "@/components/Stat";
+import { api } from "@/lib/api/endpoints";
+import { useConnectivity } from "@/lib/connectivity";
+import { formatDuration, formatPercent, formatUnits } from "@/lib/format";
+import { useRequest } from "@/lib/useRequest";
+import { ChainStatusTable } from "./ChainStatusTable";
+import { useEngineStatus } from "@/hooks/useEngineStatus";
+
+export default function OverviewPage() {
+  const { status, source, error } = useEngineStatus();
+  const engineDown = useConnectivity().engine === "down";
+  const stats = useRequest(() => api.stats(), [], { pollMs: 10_000 });
+  const mode = useRequest(() => api.mode(), [], { pollMs: 10_000 });
+
+  return (
+    <>
+      <PageHeader
+        title="Overview"
+        subtitle={status ? `engine ${status.version}, up ${formatDuration(status.uptime_seconds)} · ${engineDown ? "last received before the engine went down" : source === "stream" ? "live" : "loaded"}` : "waiting for the engine"}
+        actions={
+          status ? (
+            <Chip
+              data-testid="engine-mode"
+              label={`mode: ${mode.data?.mode ?? status.mode}${mode.data?.kill_switch ? " · KILL SWITCH ON" : ""}`}
+              color={mode.data?.kill_switch ? "error" : "primary"}
+            />
+          ) : null
+        }
+      />
+      <RequestError error={error} what="Engine status" />
+      {status ? (
+        <Grid container spacing={2} sx={{ mb: 2 }}>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Chains" value={status.chains.length} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Pools" value={status.pools.toLocaleString()} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Tokens" value={status.tokens.toLocaleString()} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Cycles" value={status.cycles.toLocaleString()} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Opportunities now" value={status.opportunities} testId="stat-opportunities" />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Stream subscribers" value={status.subscribers} />
+          </Grid>
+        </Grid>
+      ) : null}
+      {status ? (
+        <Card variant="outlined" sx={{ mb: 2 }}>
+          <CardContent>
+            <Typography variant="subtitle1" gutterBottom>
+              Chains
+            </Typography>
+            <ChainStatusTable chains={status.chains} />
+          </CardContent>
+        </Card>
+      ) : null}
+      <Typography variant="subtitle1" gutterBottom>
+        Trading
+      </Typography>
+      <RequestError error={stats.error} what="PnL, success rate, gas and latency" />
+      {stats.data ? (
+        <Grid container spacing={2}>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="PnL today" value={formatUnits(stats.data.pnl_today)} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="PnL 7 days" value={formatUnits(stats.data.pnl_7d)} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="PnL all time" value={formatUnits(stats.data.pnl_all)} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Trades in flight" value={stats.data.trades_in_flight} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Success rate" value={formatPercent(stats.data.success_rate)} />
+          </Grid>
+          <Grid size={{ xs: 6, md: 2 }}>
+            <Stat label="Gas spent" value={formatUnits(stats.data.gas_spent)} />
+          </Grid>
+          {Object.entries(stats.data.latency_ms).map(([name, l]) => (
+            <Grid size={{ xs: 6, md: 3 }} key={name}>
+              <Stat label={`latency: ${name}`} value={`p50 ${l.p50.toFixed(2)} ms`} hint={`p99 ${l.p99.toFixed(2)} ms`} />
+            </Grid>
+          ))}
+        </Grid>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Every gateway route the dashboard calls, typed. Paths are relative to
+ * API_PREFIX unless they start with "/" outside it (health probes).
+ */
+import { API_PREFIX, type ApiClient, apiClient } from "./client";
+import type {
+  ApiKey,
+  ApiKeyCreate,
+  ApiKeyCreated,
+  AuditEntry,
+  EngineConfig,
+  EngineStatus,
+  ExecutionRequest,
+  Health,
+  LiveOpportunities,
+  Me,
+  Mode,
+  OpportunityPage,
+  Pool,
+  PoolPrice,
+  Prediction,
+  Provider,
+  Revoked,
+  RiskLimits,
+  Session,
+  Stats,
+  Token,
+  TokenResponse,
+  Trade,
+  TradeFilter,
+  TradePage,
+  User,
+  UserUpdate,
+  WebSocketHealth,
+} from "./types";
+
+const p = (path: string): string => API_PREFIX + path;
+
+export function createApi(client: ApiClient) {
+  return {
+    // --- auth (public or cookie-based) ---
+    providers: () => client.request<Provider[]>("GET", p("/auth/providers"), { anonymous: true }),
+    /** Spends the refresh cookie, answers a new access token (and sets a new cookie). */
+    refresh: () => client.request<TokenResponse>("POST", p("/auth/refresh"), { anonymous: true }),
+    logout: () => client.request<null>("POST", p("/auth/logout")),
+    me: (bearer?: string) => client.request<Me>("GET", p("/me"), bearer ? { bearer } : {}),
+    mySessions: () => client.get<Session[]>(p("/auth/sessions")),
+    endSession: (id: string) => client.request<null>("DELETE", p(`/auth/sessions/${encodeURIComponent(id)}`)),
+
+    // --- engine and market (viewer) ---
+    status: (signal?: AbortSignal) => client.get<EngineStatus>(p("/status"), undefined, signal),
+    tokens: (chainId = 0) => client.get<Token[]>(p("/tokens"), { chain_id: chainId }),
+    pools: (chainId = 0) => client.get<Pool[]>(p("/pools"), { chain_id: chainId }),
+    pool: (chainId: number, address: string) => client.get<Pool>(p(`/pools/${chainId}/${address}`)),
+    prices: (chainId = 0) => client.get<PoolPrice[]>(p("/prices"), { chain_id: chainId }),
+    recentOpportunities: (query: { chain_id?: number; page_size?: number; page_token?: string }) =>
+      client.get<OpportunityPage>(p("/opportunities"), query),
+    liveOpportunities: (chainId = 0) => client.get<LiveOpportunities>(p("/opportunities/live"), { chain_id: chainId }),
+
+    // --- trading (501 until the engine's execution RPCs land) ---
+    trades: (filter: TradeFilter) => client.get<TradePage>(p("/trades"), { ...filter }),
+    trade: (id: string) => client.get<Trade>(p(`/trades/${encodeURIComponent(id)}`)),
+    stats: () => client.get<Stats>(p("/stats")),
+    predictions: () => client.get<Prediction[]>(p("/predictions")),
+    mode: () => client.get<Mode>(p("/mode")),
+    setMode: (mode: Partial<Mode>) => client.request<Mode>("PUT", p("/mode"), { body: mode }),
+    riskLimits: () => client.get<RiskLimits>(p("/risk-limits")),
+    setRiskLimits: (limits: RiskLimits) => client.request<RiskLimits>("PUT", p("/risk-limits"), { body: limits }),
+    /** Trader: simulate or execute one opportunity (route not in the gateway yet). */
+    execute: (request: ExecutionRequest) =>
+      client.request<Trade>("POST", p(`/opportunities/${encodeURIComponent(request.opportunity_id)}/execute`), {
+        body: { simulate_only: request.simulate_only },
+      }),
+
+    // --- API keys (own) ---
+    apiKeys: () => client.get<ApiKey[]>(p("/api-keys")),
+    createApiKey: (body: ApiKeyCreate) => client.request<ApiKeyCreated>("POST", p("/api-keys"), { body }),
+    revokeApiKey: (id: string) => client.request<ApiKey>("DELETE", p(`/api-keys/${encodeURIComponent(id)}`)),
+
+    // --- admin ---
+    users: () => client.get<User[]>(p("/admin/users")),
+    updateUser: (id: number, body: UserUpdate) => client.request<User>("PATCH", p(`/admin/users/${id}`), { body }),
+    revokeUserSessions: (id: number) => client.request<Revoked>("POST", p(`/admin/users/${id}/revoke-sessions`)),
+    allSessions: () => client.get<Session[]>(p("/admin/sessions")),
+    allApiKeys: () => client.get<ApiKey[]>(p("/admin/api-keys")),
+    audit: (query: { limit?: number; before_id?: number; action?: string }) =>
+      client.get<AuditEntry[]>(p("/admin/audit"), query),
+    websockets: () => client.get<WebSocketHealth>(p("/admin/websockets")),
+    engineConfig: () => client.get<EngineConfig>(p("/admin/engine-config")),
+
+    // --- probes (no auth) ---
+    ready: () => client.request<Health>("GET", "/ready", { anonymous: true }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** The API every view uses. */
+export const api: Api = createApi(apiClient);

@@ -1,0 +1,60 @@
+/** Bodies shaped like the gateway's (gateway/api/schemas.py), for component tests. */
+import type { EngineStatus, Me, Opportunity, Pool, Token } from "@/lib/api/types";
+
+export function me(role: Me["role"], id = 1): Me {
+  return { id, provider: "oidc", email: `${role}@example.test`, login: role, name: `The ${role}`, role, via: "jwt", session_id: "s1", api_key_id: null };
+}
+
+export const WETH = "0x00000000000000000000000000000000000000aa";
+export const USDC = "0x00000000000000000000000000000000000000bb";
+export const POOL_A = "0x1111111111111111111111111111111111111111";
+export const POOL_B = "0x2222222222222222222222222222222222222222";
+
+export function opportunity(overrides: Partial<Opportunity> = {}): Opportunity {
+  return {
+    id: `1:${POOL_A},${POOL_B}:01`,
+    chain_id: 31337,
+    block_number: 100,
+    block_hash: "0xabc",
+    base_token: WETH,
+    pools: [POOL_A, POOL_B],
+    tokens: [WETH, USDC, WETH],
+    zero_for_one: [true, false],
+    amount_in: "1000000000000000000",
+    amounts: ["2000000000", "1010000000000000000"],
+    amount_out: "1010000000000000000",
+    profit_gross: "10000000000000000",
+    gas_units: 180000,
+    gas_cost: "2000000000000000",
+    profit_net: "8000000000000000",
+    observed_unix_nanos: 1_700_000_000_000_000_000,
+    published_unix_nanos: 1_700_000_000_001_000_000,
+    ...overrides,
+  };
+}
+
+export const tokens: Token[] = [
+  { chain_id: 31337, address: WETH, symbol: "WETH", decimals: 18, is_base: true, is_native: false },
+  { chain_id: 31337, address: USDC, symbol: "USDC", decimals: 6, is_base: false, is_native: false },
+];
+
+export const pools: Pool[] = [
+  { chain_id: 31337, address: POOL_A, kind: "v2", dex: "uniswap", token0: WETH, token1: USDC, fee_pips: 3000, v2: { reserve0: "1", reserve1: "2" }, v3: null, price: 2000, updated_block: 99 },
+  { chain_id: 31337, address: POOL_B, kind: "v2", dex: "pancake", token0: WETH, token1: USDC, fee_pips: 2000, v2: { reserve0: "1", reserve1: "2" }, v3: null, price: 2020, updated_block: 99 },
+];
+
+export function engineStatus(): EngineStatus {
+  return {
+    version: "0.1.0",
+    mode: "watch",
+    chains: [
+      { chain_id: 31337, name: "devnet-a", state: "live", head_number: 100, head_hash: "0x1", head_timestamp: 1_700_000_000, chain_head_number: 100, sync_lag_blocks: 0, tokens: 2, pools: 2, blocks_processed: 100, blocks_failed: 0, reorgs: 0, gas_price_wei: "1000000000", last_error: "" },
+    ],
+    tokens: 2,
+    pools: 2,
+    cycles: 4,
+    opportunities: 1,
+    subscribers: 1,
+    uptime_seconds: 60,
+  };
+}

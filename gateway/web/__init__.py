@@ -1,0 +1,1 @@
+"""Serves the built dashboard (frontend/dist) beside the API."""
