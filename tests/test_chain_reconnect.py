@@ -80,7 +80,7 @@ def test_reconnect_backfills_every_block_exactly_once(devnet: World) -> None:
         await proxy.start()
         url = f"127.0.0.1:{proxy.port}"
         options = FollowerOptions(backoff_initial_s=0.05, backoff_max_s=0.4, request_timeout_s=5,
-                                  max_block_range=4)
+                                  max_block_range=4, retry_preferred_s=0.5)
         ws_config = engine_config(devnet.devnet, rpc_url=f"http://{url}", ws_url=f"ws://{url}")
         http_config = engine_config(devnet.devnet, rpc_url=f"http://{url}", ws=False)
         engines = [RecordingEngine(ws_config), RecordingEngine(http_config)]
@@ -113,7 +113,8 @@ def test_reconnect_backfills_every_block_exactly_once(devnet: World) -> None:
                 assert engine.applied == list(range(start + 1, head + 1))  # exactly once, in order
                 assert engine.rollbacks == []
                 assert assert_engine_matches_chain(devnet, engine) > 0
-            assert followers[0].status().transport == "ws"
+            # A WebSocket follower that fell back to HTTP during an outage returns to WebSocket.
+            await wait_until(lambda: followers[0].status().transport == "ws", "the ws follower back on ws")
         finally:
             for task in tasks:
                 task.cancel()

@@ -116,6 +116,11 @@ class RpcClient:
     def transport(self) -> Transport | None:
         return self.endpoint.transport if self.endpoint else None
 
+    @property
+    def on_fallback(self) -> bool:
+        """Connected, but not to the preferred (first) endpoint."""
+        return self.endpoint is not None and bool(self.endpoints) and self.endpoint != self.endpoints[0]
+
     # --- lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> Endpoint:

@@ -49,6 +49,8 @@ class FollowerOptions:
     request_timeout_s: float = 30.0
     backoff_initial_s: float = 0.1
     backoff_max_s: float = 10.0
+    # On a fallback endpoint (HTTP after a failed WebSocket), try the preferred one this often.
+    retry_preferred_s: float = 30.0
     # None: discover from the factories only when the config lists no pools
     discover: bool | None = None
     discovery_from_block: int = 0
@@ -156,8 +158,15 @@ class ChainFollower:
                         await self.sync()
                     self._report(SyncState.LIVE, "")
                     backoff.reset()
+                    connected_at = asyncio.get_running_loop().time()
                     while True:
                         await self.step()
+                        now = asyncio.get_running_loop().time()
+                        if self.client.on_fallback and now - connected_at >= self.options.retry_preferred_s:
+                            # Reconnecting tries the endpoints in order again; blocks are
+                            # followed by number, so none is skipped meanwhile.
+                            await self.client.connect()
+                            connected_at = now
                         await self.client.wait_for_new_head()
                 except (ConnectionLost, RpcError) as exc:
                     # RpcError: a node error mid-round (a block gone in a reorg, an
