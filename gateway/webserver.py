@@ -133,7 +133,7 @@ def create_app(settings: Settings, *, port: int | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware, allow_origins=config.cors.origins, allow_credentials=True,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key"],
             expose_headers=["Retry-After"], max_age=600,
         )
     return app

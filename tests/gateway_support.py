@@ -1,7 +1,7 @@
 """Real processes for the gateway tests: the engine's gRPC server (engine.app.EngineApp
 over a small two-chain engine_rs market, tests/engine_support.py) on a thread with
 its own event loop, the gateway (uvicorn) on another, and a real OpenID provider
-(npm oidc-provider, tests/oidc/provider.mjs) as a subprocess. Logins go through
+(npm oidc-provider, gateway/devlogin/provider.mjs) as a subprocess. Logins go through
 the full redirect flow: httpx follows the provider's redirects and submits its
 development login and consent forms."""
 
@@ -42,7 +42,7 @@ from tests.engine_support import (
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
-PROVIDER_SCRIPT = REPO / "tests" / "oidc" / "provider.mjs"
+PROVIDER_SCRIPT = REPO / "gateway" / "devlogin" / "provider.mjs"
 CLIENT_ID, CLIENT_SECRET = "arbx-gateway", "test-client-secret"
 SESSION_SECRET = "test-session-secret-of-at-least-32-chars"
 KID = "test-key-1"

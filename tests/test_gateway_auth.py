@@ -85,11 +85,11 @@ def test_rbac_on_routes(http: httpx.Client, users: dict[str, dict[str, Any]]) ->
     assert http.get("/api/v1/admin/users", headers=viewer).status_code == 403
     assert http.get("/api/v1/admin/users", headers=trader).status_code == 403
     assert http.get("/api/v1/admin/users", headers=admin).status_code == 200
-    denied = http.put("/api/v1/mode", json={"mode": "trade"}, headers=trader)
+    denied = http.put("/api/v1/mode", json={"mode": "live"}, headers=trader)
     assert denied.status_code == 403 and "admin" in denied.json()["detail"]
-    # the route exists for admins, but the engine has no SetMode RPC yet
-    missing = http.put("/api/v1/mode", json={"mode": "trade"}, headers=admin)
-    assert missing.status_code == 501 and "SetMode" in missing.json()["detail"]
+    # the route is open to admins; this engine runs without execution (SetMode refuses)
+    refused = http.put("/api/v1/mode", json={"mode": "live"}, headers=admin)
+    assert refused.status_code == 409 and "execution" in refused.json()["detail"]
     assert http.get("/api/v1/admin/engine-config", headers=viewer).status_code == 403
     config = http.get("/api/v1/admin/engine-config", headers=admin)
     assert config.status_code == 200 and "chains" in config.json()["config"]
@@ -173,7 +173,8 @@ def test_api_key_lifecycle(http: httpx.Client, users: dict[str, dict[str, Any]])
     me = http.get("/api/v1/me", headers={"X-API-Key": key["key"]}).json()
     assert me["via"] == "api_key" and me["role"] == "viewer" and me["api_key_id"] == key["id"]
     assert http.get("/api/v1/status", headers=bearer(key["key"])).status_code == 200
-    assert http.get("/api/v1/trades", headers=bearer(key["key"])).status_code == 501
+    # past the gateway's role check: the engine (without execution) refuses with 409
+    assert http.get("/api/v1/trades", headers=bearer(key["key"])).status_code == 409
     # keys cannot mint keys
     assert http.post("/api/v1/api-keys", json={"name": "x", "role": "viewer"},
                      headers=bearer(key["key"])).status_code == 403

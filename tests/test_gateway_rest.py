@@ -141,7 +141,8 @@ def test_health_ready_metrics_openapi(http: httpx.Client) -> None:
     spec = http.get("/openapi.json").json()
     assert "/api/v1/quote" in spec["paths"] and "/api/v1/admin/audit" in spec["paths"]
     trades = spec["paths"]["/api/v1/trades"]["get"]["responses"]
-    assert "501" in trades
+    assert "409" in trades and "501" not in trades
+    assert "501" in spec["paths"]["/api/v1/stats"]["get"]["responses"]
 
 
 @pytest.fixture

@@ -162,8 +162,13 @@ def test_topic_roles_and_protocol_errors(ws_factory: Any, users: dict[str, Any])
     assert len(engine_status["data"]["chains"]) == 2
     trader = ws_factory(users["trader"]["access_token"])
     trader.send({"type": "subscribe", "topics": ["trades"]})
-    missing, _ = trader.until(type="error", topic="trades")
-    assert missing["code"] == "not_implemented" and "StreamTrades" in missing["message"]
+    trader.until(type="subscribed", topic="trades")
+    # this engine runs without execution: StreamTrades is refused, and the client told why
+    refused, _ = trader.until(type="error", topic="trades")
+    assert refused["code"] == "upstream_refused" and "execution" in refused["message"]
+    trader.send({"type": "subscribe", "topics": ["predictions"]})
+    missing, _ = trader.until(type="error", topic="predictions")
+    assert missing["code"] == "not_implemented" and "StreamPredictions" in missing["message"]
 
 
 def test_unauthenticated_and_foreign_origin_are_closed(ws_factory: Any,

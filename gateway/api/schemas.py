@@ -5,9 +5,9 @@ block numbers and counts are integers; prices are floats, display only."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Literal["viewer", "trader", "admin"]
 DecimalStr = str
@@ -156,6 +156,165 @@ class LiveOpportunities(_Out):
 
 class EngineConfig(_Out):
     config: dict[str, object] = Field(description="the engine's configuration, secrets redacted")
+
+
+# --- trading (the engine's execution RPCs) -------------------------------------------
+
+ExecutionMode = Literal["observe", "dry_run", "live"]
+TradeStatus = Literal["created", "simulated", "sent", "replaced", "mined", "reverted",
+                      "dropped", "failed_simulation"]
+UINT32_MAX = 2**32 - 1
+UINT64_MAX = 2**64 - 1
+Uint256Str = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")]
+Int256Str = Annotated[str, StringConstraints(pattern=r"^-?[0-9]{1,77}$")]
+# a start token of the size caps: its address or its symbol
+TokenKey = Annotated[str, StringConstraints(pattern=r"^(0x[0-9a-fA-F]{40}|[A-Za-z0-9._-]{1,32})$")]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class TradeStatusChange(_Out):
+    status: str = Field(description="a trade status (see Trade.status)")
+    at_unix_nanos: int
+    tx_hash: str = Field(description='the transaction this change is about, "" when none')
+    detail: str
+
+
+class TradeTransaction(_Out):
+    tx_hash: str
+    nonce: int
+    kind: str = Field(description="original, replacement or cancel")
+    max_fee_per_gas: DecimalStr
+    max_priority_fee_per_gas: DecimalStr
+    sent_unix_nanos: int
+
+
+class Trade(_Out):
+    """One trade. Amounts the engine does not know yet are "" (e.g. profit_realized
+    until mined); ``nonce`` is meaningful only when ``has_nonce``."""
+
+    id: str
+    idempotency_key: str = Field(description='as the engine stores it: "rpc:u<user id>:<key>" '
+                                             'for trades made through the gateway')
+    source: str = Field(description='"auto" (the engine\'s own loop) or "rpc"')
+    mode: str = Field(description="observe, dry_run or live: the mode it was made in")
+    chain_id: int
+    opportunity_id: str
+    block_number: int = Field(description="the head block when the trade started")
+    base_token: str
+    pools: list[str]
+    tokens: list[str]
+    executor: str
+    amount_in: DecimalStr
+    min_profit: DecimalStr
+    deadline_block: int
+    flash: bool
+    profit_expected: DecimalStr = Field(description="int256, the simulation's exact profit")
+    gas_cost_expected: DecimalStr
+    status: str = Field(description="created, simulated, sent, replaced, mined, reverted, "
+                                    "dropped or failed_simulation")
+    reason: str = Field(description='why it failed or was dropped ("" otherwise)')
+    sender: str
+    has_nonce: bool
+    nonce: int
+    tx_hash: str = Field(description='the latest transaction sent for it ("" before sending)')
+    gas_limit: int
+    max_fee_per_gas: DecimalStr
+    max_priority_fee_per_gas: DecimalStr
+    gas_used: int
+    effective_gas_price: DecimalStr
+    mined_block: int
+    profit_realized: DecimalStr = Field(description='int256, from the receipt ("" until mined)')
+    final: bool
+    created_unix_nanos: int
+    updated_unix_nanos: int
+    history: list[TradeStatusChange] = Field(description="every status, oldest first")
+    transactions: list[TradeTransaction]
+
+
+class TradePage(_Out):
+    trades: list[Trade]
+    next_page_token: str = Field(description='"" when there are no more')
+
+
+class SimulateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    block_number: int = Field(default=0, ge=0, le=UINT64_MAX,
+                              description="the block the opportunity was seen on (another "
+                                          "block: 409 stale); 0 = the current head")
+
+
+class ExecuteRequest(SimulateRequest):
+    idempotency_key: IdempotencyKey | None = Field(
+        default=None, description="or the Idempotency-Key header; the same key (per user) "
+                                  "never trades twice")
+
+
+class Simulation(_Out):
+    opportunity_id: str
+    chain_id: int
+    executable: bool = Field(description="did not revert and its net profit meets the minimum")
+    profit: DecimalStr = Field(description="int256, the executor's exact profit (0 if reverted)")
+    gas_estimate: int
+    max_fee_per_gas: DecimalStr
+    max_priority_fee_per_gas: DecimalStr
+    gas_cost_wei: DecimalStr
+    gas_cost: DecimalStr = Field(description="in start token units")
+    profit_net: DecimalStr = Field(description="int256: profit - gas_cost")
+    block_number: int
+    reason: str = Field(description='why it is not executable ("" when it is)')
+
+
+class Execution(_Out):
+    trade: Trade
+    duplicate: bool = Field(description="the key was used before: this is that trade, "
+                                        "nothing was done now")
+
+
+class ModeState(_Out):
+    mode: str = Field(description="observe, dry_run or live")
+
+
+class ModeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: ExecutionMode
+
+
+class ModeChanged(_Out):
+    mode: str
+    previous: str
+
+
+class RiskLimits(_Out):
+    max_in_flight: int | None
+    max_amount_in: dict[str, DecimalStr] = Field(description="start token (address or symbol) "
+                                                            "-> largest amount_in")
+    min_profit_net: DecimalStr | None = Field(description="int256, start token units")
+    daily_loss_limit_wei: DecimalStr | None
+    pool_cooldown_blocks: int | None
+    kill_switch: bool | None
+    exclusive_pools: bool | None
+
+
+class RiskState(_Out):
+    limits: RiskLimits
+    mode: str = Field(description="observe, dry_run or live")
+    in_flight: int
+    loss_today_wei: DecimalStr = Field(description="gas burned by reverted trades today (UTC)")
+
+
+class RiskLimitsUpdate(BaseModel):
+    """The limits to change; fields left out (or null) keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_in_flight: int | None = Field(default=None, ge=0, le=UINT32_MAX)
+    max_amount_in: dict[TokenKey, Uint256Str] | None = Field(
+        default=None, max_length=256,
+        description="replaces every cap when given; {} clears them all")
+    min_profit_net: Int256Str | None = None
+    daily_loss_limit_wei: Uint256Str | None = None
+    pool_cooldown_blocks: int | None = Field(default=None, ge=0, le=UINT32_MAX)
+    kill_switch: bool | None = None
+    exclusive_pools: bool | None = None
 
 
 # --- auth -------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Proto message -> dict, for every message of the contract: field names as in the
 proto, integers as JSON numbers (ids, block numbers, counts: all < 2**53), token
 amounts stay the decimal strings the proto carries, enums as their short lowercase
-name (``MODE_WATCH`` -> ``watch``), an unset message or oneof member as null."""
+name (``MODE_WATCH`` -> ``watch``), an unset message, oneof member or ``optional``
+scalar as null, a map as a JSON object."""
 
 from __future__ import annotations
 
@@ -43,7 +44,10 @@ def to_dict(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in message.DESCRIPTOR.fields:
         name = field.name
-        if field.is_repeated:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            out[name] = {k: _value(value_field, v) for k, v in getattr(message, name).items()}
+        elif field.is_repeated:
             out[name] = [_value(field, v) for v in getattr(message, name)]
         elif field.containing_oneof is not None:
             chosen = message.WhichOneof(field.containing_oneof.name)

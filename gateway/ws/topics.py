@@ -32,7 +32,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.upstream import EngineClient
 from gateway.upstream.client import GATEWAY_SUBJECT
 from gateway.upstream.convert import to_dict
-from gateway.ws.protocol import encode
+from gateway.ws.protocol import encode, error
 
 if TYPE_CHECKING:
     from gateway.ws.client import Client
@@ -40,11 +40,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Topics whose engine stream does not exist yet: subscribing answers an error that
-# names the missing RPC (execution and ML issues), rather than a fake stream.
+# names the missing RPC (ML issue), rather than a fake stream.
 MISSING_UPSTREAM: dict[str, str] = {
-    "trades": "TODO: needs EngineService.StreamTrades (execution issue)",
     "predictions": "TODO: needs EngineService.StreamPredictions (ML issue)",
 }
+# The engine refuses the stream itself (e.g. StreamTrades of an engine without
+# execution): its subscribers are told once, with the engine's reason, while the
+# topic keeps retrying with backoff (the engine may be restarted with it configured).
+REFUSED = {grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.UNIMPLEMENTED,
+           grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED}
 
 
 class Topic(ABC):
@@ -62,6 +66,7 @@ class Topic(ABC):
         self.clients: set[Client] = set()
         self.connected = False
         self.reconnects = 0
+        self.refusal: str | None = None  # the engine's reason while it refuses the stream
         self._task: asyncio.Task[None] | None = None
         self._idle: asyncio.TimerHandle | None = None
 
@@ -102,6 +107,8 @@ class Topic(ABC):
 
     def add(self, client: Client) -> None:
         self.clients.add(client)
+        if self.refusal is not None:
+            client.send(error("upstream_refused", self.refusal, self.name))
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
@@ -142,6 +149,8 @@ class Topic(ABC):
                 self.metrics.engine_errors.labels(exc.code().name.lower()).inc()
                 log.warning("upstream stream failed", extra={
                     "topic": self.name, "code": exc.code().name, "details": exc.details()})
+                if exc.code() in REFUSED:
+                    self._refused(f"engine: {exc.details() or exc.code().name}")
             except Exception:
                 log.exception("upstream stream error", extra={"topic": self.name})
             finally:
@@ -152,7 +161,15 @@ class Topic(ABC):
             await asyncio.sleep(backoff)
             backoff = min(cap, backoff * 2)
 
+    def _refused(self, reason: str) -> None:
+        if reason != self.refusal:  # once per reason, not at every retry
+            self.refusal = reason
+            text = error("upstream_refused", reason, self.name)
+            for client in list(self.clients):
+                client.send(text)
+
     def _connected(self) -> None:
+        self.refusal = None
         if not self.connected:
             self.connected = True
             self.metrics.upstream_streams.inc()
@@ -249,6 +266,37 @@ class StatusTopic(Topic):
             await asyncio.sleep(self.config.engine.status_poll_s)
 
 
+class TradesTopic(Topic):
+    """StreamTrades: one event per status change of any trade (``data``: the
+    TradeUpdate, ``data.trade`` with its history); state: the trades in flight."""
+
+    name = "trades"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.open: dict[str, dict[str, Any]] = {}
+
+    def state(self) -> Any:
+        return {"trades": sorted(self.open.values(),
+                                 key=lambda t: (t["created_unix_nanos"], t["id"]))}
+
+    def _on_update(self, update: pb.TradeUpdate) -> dict[str, Any]:
+        data = to_dict(update)
+        trade = data["trade"]
+        if trade is not None:
+            if trade["final"]:
+                self.open.pop(trade["id"], None)
+            else:
+                self.open[trade["id"]] = trade
+        return data
+
+    async def run_upstream(self) -> None:
+        call = self.engine.stream("StreamTrades", pb.StreamTradesRequest())
+        # the engine sends every trade in flight first (``snapshot``): the state restarts
+        self.open = {}
+        await self._read(call, self._on_update)
+
+
 TOPIC_TYPES: dict[str, type[Topic]] = {
-    t.name: t for t in (OpportunitiesTopic, PricesTopic, StatusTopic)
+    t.name: t for t in (OpportunitiesTopic, PricesTopic, StatusTopic, TradesTopic)
 }
