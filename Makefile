@@ -126,15 +126,8 @@ devnet: venv npm $(EXECUTOR_ARTIFACT) ## Start 2 local chains with the DEX world
 devnet-down: ## Stop a running `make devnet`
 	$(PY) -m engine.devnet down
 
-demo: setup $(EXECUTOR_ARTIFACT) ## Start the local chains with the market simulator (engine, gateway and dashboard as they land)
-	@mkdir -p .devnet && rm -f .devnet/devnet.json
-	@echo "Starting the devnet (2 anvil chains, Uniswap V2/V3 + PancakeSwap, executor, simulator); log in .devnet/devnet.log"
-	$(PY) -m engine.devnet up --simulate --dev-password > .devnet/devnet.log 2>&1 & \
-	trap '$(PY) -m engine.devnet down' EXIT INT TERM; \
-	for i in $$(seq 600); do [ -f .devnet/devnet.json ] && break; sleep 0.1; done; \
-	test -f .devnet/devnet.json || { cat .devnet/devnet.log; exit 1; }; \
-	echo "Devnet up: addresses in .devnet/devnet.json. Ctrl-C stops everything."; \
-	tail -f .devnet/devnet.log
+demo: setup $(EXECUTOR_ARTIFACT) ## Start the whole system: devnet + simulator, engine trading live, gateway + dashboard, local dev login (Ctrl-C stops)
+	$(PY) -m engine.devnet demo
 
 # --- maintenance -------------------------------------------------------------
 

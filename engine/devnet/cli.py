@@ -3,6 +3,7 @@
     python -m engine.devnet up [--chains 2] [--block-time 1] [--seed 1] [--simulate] ...
     python -m engine.devnet simulate [--config .devnet/devnet.json] [--duration 60] ...
     python -m engine.devnet down
+    python -m engine.devnet demo [--check] [--gateway-port 8080] ...   (make demo)
 
 ``up`` stays in the foreground and owns its anvil processes: Ctrl-C, SIGTERM
 or ``down`` stop them all. The config file appears (atomically) once every
@@ -238,6 +239,10 @@ def parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", help="stop a running `up`")
     down.add_argument("--pid-file", type=Path, default=DEFAULT_PID_FILE)
     down.set_defaults(run=cmd_down)
+
+    from engine.devnet import demo
+
+    demo.add_parser(sub)
     return root
 
 
