@@ -22,6 +22,8 @@ import textwrap
 import threading
 from typing import Any
 
+import pytest
+
 from tests.gateway_support import (  # noqa: F401 - fixtures
     GatewayServer,
     engine_proc,
@@ -32,17 +34,21 @@ from tests.gateway_support import (  # noqa: F401 - fixtures
 )
 
 REST_LOAD = textwrap.dedent("""
-    import asyncio, json, sys, time
+    import asyncio, json, random, sys, time
     import httpx
     url, keys, per_user = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+    think_s = float(sys.argv[4])  # a user's pause between requests (0: back to back)
     async def user(client, key, out):
         headers = {"Authorization": "Bearer " + key}
+        rng = random.Random(key)
+        await asyncio.sleep(rng.uniform(0, think_s))  # users do not start in lockstep
         for i in range(per_user):
             path = "/api/v1/status" if i % 2 else "/api/v1/pools"
             t = time.perf_counter()
             r = await client.get(path, headers=headers)
             out.append(time.perf_counter() - t)
             assert r.status_code == 200, r.text
+            await asyncio.sleep(think_s * rng.uniform(0.5, 1.5))
     async def main():
         out = []
         limits = httpx.Limits(max_connections=len(keys), max_keepalive_connections=len(keys))
@@ -109,18 +115,29 @@ def _keys(gateway: GatewayServer, n: int) -> list[str]:
     return gateway.thread.run(make())
 
 
-def test_rest_100_concurrent_users(benchmark: Any, gateway: GatewayServer) -> None:
+@pytest.mark.parametrize(
+    ("label", "think_s"),
+    [
+        # Dashboard users: each asks about once a second (~100 requests/s in all).
+        ("with 1 s think time", 1.0),
+        # Scripts hammering back to back: measures the saturation queue, not latency.
+        ("back to back", 0.0),
+    ],
+)
+def test_rest_100_concurrent_users(benchmark: Any, gateway: GatewayServer, label: str,
+                                   think_s: float) -> None:
     keys = _keys(gateway, 100)
 
     def load() -> list[float]:
-        done = subprocess.run([sys.executable, "-c", REST_LOAD, gateway.url, json.dumps(keys), "20"],
-                              capture_output=True, text=True, timeout=300, check=True)
+        done = subprocess.run([sys.executable, "-c", REST_LOAD, gateway.url, json.dumps(keys), "20",
+                               str(think_s)], capture_output=True, text=True, timeout=300, check=True)
         return json.loads(done.stdout)  # type: ignore[no-any-return]
 
     samples = benchmark.pedantic(load, rounds=1, iterations=1)
     stats = _percentiles(samples)
+    stats["requests_per_s"] = round(len(samples) / max(sum(samples), 1e-9) * 100, 1) if think_s == 0 else None
     benchmark.extra_info.update(stats)
-    print(f"\ngateway REST, 100 concurrent users: {stats}")
+    print(f"\ngateway REST, 100 concurrent users {label}: {stats}")
 
 
 def test_ws_fanout_200_clients(benchmark: Any, gateway: GatewayServer, engine_proc: Any) -> None:
