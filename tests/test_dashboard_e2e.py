@@ -166,7 +166,18 @@ def test_dashboard_in_chromium(stack: Stack) -> None:
     assert code == 0, "browser test failed:\n" + "".join(log[-60:])
     results = json.loads((ARTIFACTS / "results.json").read_text())
     for name in ("login", "overview", "opportunities", "opportunity-detail", "trades", "markets",
-                 "predictions", "performance", "health", "admin", "engine-down"):
+                 "predictions", "performance", "trader-execute", "trader-trades", "health",
+                 "admin", "engine-down"):
         assert (ARTIFACTS / f"{name}.png").exists(), f"no screenshot {name}.png"
-    assert results["checks"]["opportunities_streamed"] >= 2
+    checks = results["checks"]
+    assert checks["opportunities_streamed"] >= 2
+    # the engine here runs without execution: every execution RPC answers 409 with its reason
+    no_execution = "execution is not configured (no `execution` in the config)"
+    assert checks["viewer_execute_disabled"] is True
+    assert no_execution in checks["viewer_trades"]
+    assert checks["trader_simulate_refused"] == no_execution
+    assert checks["trader_execute_refused"] == no_execution
+    assert checks["trader_idempotency_keys"] == 2
+    assert "execution is not configured on the engine" in checks["trader_trades_topic"]
+    assert no_execution in checks["admin_mode"]
     assert results["timing"]["first_meaningful_paint_ms"]["p50"] < 1000

@@ -112,10 +112,14 @@ function restTimings(entries) {
   return entries.filter((e) => e.name.includes("/api/v1/")).map((e) => e.duration);
 }
 
+/** The engine's reason for every execution RPC when it has no `execution` configured. */
+const NO_EXECUTION = "execution is not configured (no `execution` in the config)";
+
 const PAGES = [
   ["Overview", '[data-testid^="chain-"]', "overview"],
   ["Live opportunities", '[data-testid="opportunity-row"]', "opportunities"],
-  ["Trades", '[data-testid="not-available"], table[aria-label="trades"]', "trades"],
+  // the e2e engine runs without execution: the trade history answers 409 with its reason
+  ["Trades", '[data-testid="request-error"], table[aria-label="trades"]', "trades"],
   ["Markets", '[data-testid="pool-table"] tbody tr', "markets"],
   ["Predictions", '[data-testid="not-available"], [data-testid="prediction-card"]', "predictions"],
   ["Performance", '[data-testid="not-available"], .recharts-wrapper', "performance"],
@@ -170,6 +174,11 @@ try {
   }
   results.timing.route_change_ms = Object.fromEntries(Object.entries(routeTimes).map(([k, v]) => [k, stats(v)]));
   results.timing.route_change_all_ms = stats(Object.values(routeTimes).flat());
+  await routeChange(page, "Trades", '[data-testid="request-error"], table[aria-label="trades"]');
+  const history = (await page.locator('[data-testid="request-error"]').first().textContent()) ?? "";
+  check(history.includes(NO_EXECUTION), `the trade history shows the engine's 409 reason (got ${history})`);
+  check((await page.getByTestId("trades-in-flight").count()) === 0, "a viewer does not follow trades live");
+  results.checks.viewer_trades = history.trim();
   check((await page.getByRole("link", { name: "Admin" }).count()) === 0, "no Admin link for a viewer");
 
   step("first meaningful paint (signed-in reload of the overview)");
@@ -202,8 +211,8 @@ try {
   results.rest_ms.overview_reload = stats(rest);
   await viewer.context.close();
 
-  // --- trader: may execute ------------------------------------------------------------
-  step("a trader executes an opportunity");
+  // --- trader: may simulate and execute; this engine refuses (no execution) -----------
+  step("a trader simulates and executes an opportunity: the engine's 409 reason shows");
   const trader = await newUser("trader");
   page = trader.page;
   check((await signIn(page, LOGINS.trader)) === "trader", "bob is a trader");
@@ -211,11 +220,37 @@ try {
   await page.getByTestId("opportunity-row").first().click();
   await page.getByTestId("opportunity-detail").waitFor();
   check(await page.getByTestId("simulate").isEnabled(), "simulate is enabled for a trader");
+  const executeRequests = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && request.url().includes("/execute")) executeRequests.push(request.headers()["idempotency-key"] ?? "");
+  });
   await page.getByTestId("simulate").click();
-  const outcome = page.locator('[data-testid="execution-result"], [data-testid="not-available"]');
-  await outcome.first().waitFor({ timeout: 15_000 });
-  results.checks.trader_execution = (await outcome.first().textContent()).trim();
+  await page.getByTestId("refusal-reason").waitFor({ timeout: 15_000 });
+  const simulateReason = (await page.getByTestId("refusal-reason").textContent()) ?? "";
+  check(simulateReason === NO_EXECUTION, `simulate shows the engine's reason verbatim (got ${simulateReason})`);
+  check(await page.getByTestId("execution-refused").filter({ hasText: "Simulation refused by the engine" }).isVisible(), "the refusal names the simulation");
+  await page.getByTestId("execute").click(); // waits until enabled (the opportunity is current)
+  await page.getByTestId("execution-refused").filter({ hasText: "Execution refused by the engine" }).waitFor({ timeout: 15_000 });
+  const executeReason = (await page.getByTestId("refusal-reason").textContent()) ?? "";
+  check(executeReason === NO_EXECUTION, `execute shows the engine's reason verbatim (got ${executeReason})`);
+  check((await page.getByTestId("execution-result").count()) === 0, "no trade is shown");
+  await page.getByTestId("execute").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="refusal-reason"]') !== null);
+  for (let i = 0; i < 40 && executeRequests.length < 2; i++) await page.waitForTimeout(100);
+  check(executeRequests.length === 2 && executeRequests.every((k) => /^[0-9a-f-]{36}$/.test(k)), `each Execute sends an Idempotency-Key (${executeRequests})`);
+  check(executeRequests[0] !== executeRequests[1], "each click gets a new idempotency key");
+  results.checks.trader_simulate_refused = simulateReason;
+  results.checks.trader_execute_refused = executeReason;
+  results.checks.trader_idempotency_keys = executeRequests.length;
   await shot(page, "trader-execute");
+  await page.keyboard.press("Escape");
+
+  step("a trader's live trades: the engine refuses the stream");
+  await routeChange(page, "Trades", '[data-testid="topic-refused"]');
+  const refused = (await page.getByTestId("topic-refused").textContent()) ?? "";
+  check(refused.includes("execution is not configured on the engine"), `the trades topic says so (got ${refused})`);
+  results.checks.trader_trades_topic = refused.trim();
+  await shot(page, "trader-trades");
   await trader.context.close();
 
   // --- admin: health, API keys, users, audit -------------------------------------------
@@ -226,6 +261,11 @@ try {
   results.timing.route_change_ms.health = stats([await routeChange(page, "System health", 'table[aria-label="topics"]')]);
   await shot(page, "health");
   results.timing.route_change_ms.admin = stats([await routeChange(page, "Admin", '[role="tab"]')]);
+  // the first tab: mode, kill switch and risk limits, which this engine refuses (409)
+  await page.getByTestId("request-error").first().waitFor({ timeout: 10_000 });
+  const modeError = (await page.getByTestId("request-error").first().textContent()) ?? "";
+  check(modeError.includes(`Mode: ${NO_EXECUTION}`), `the mode panel shows the engine's reason (got ${modeError})`);
+  results.checks.admin_mode = modeError.trim();
   await shot(page, "admin");
   await page.getByRole("tab", { name: "API keys" }).click();
   await page.getByLabel("Name").fill("e2e-key");

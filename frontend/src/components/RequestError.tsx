@@ -1,5 +1,5 @@
 /** How a failed REST call shows in a view: "not available yet" is information, not an error. */
-import { Alert, Button } from "@mui/material";
+import { Alert, Button, Typography } from "@mui/material";
 import type { ApiError } from "@/lib/api/errors";
 
 export function RequestError({ error, what, onRetry }: { error: ApiError | null; what: string; onRetry?: () => void }) {
@@ -11,10 +11,13 @@ export function RequestError({ error, what, onRetry }: { error: ApiError | null;
       </Alert>
     );
   }
-  const severity = error.kind === "engine_unavailable" || error.kind === "gateway_unreachable" ? "warning" : "error";
+  const severity =
+    error.kind === "engine_unavailable" || error.kind === "gateway_unreachable" || error.kind === "conflict" ? "warning" : "error";
   return (
     <Alert
       severity={severity}
+      data-testid="request-error"
+      data-kind={error.kind}
       action={
         onRetry ? (
           <Button color="inherit" size="small" onClick={onRetry}>
@@ -33,6 +36,23 @@ export function TopicUnavailable({ topic, message }: { topic: string; message: s
   return (
     <Alert severity="info" data-testid="not-available">
       Live {topic}: not available yet — {message ?? "the gateway has no stream for it"}
+    </Alert>
+  );
+}
+
+/** The engine refuses a topic's stream (its `upstream_refused`): the gateway keeps retrying. */
+export function TopicRefused({ summary, message }: { summary: string; message: string | null }) {
+  return (
+    <Alert severity="warning" data-testid="topic-refused">
+      {summary}
+      {message ? (
+        <>
+          {" "}
+          <Typography component="span" variant="body2" color="text.secondary">
+            ({message})
+          </Typography>
+        </>
+      ) : null}
     </Alert>
   );
 }

@@ -1,5 +1,5 @@
 /** Bodies shaped like the gateway's (gateway/api/schemas.py), for component tests. */
-import type { EngineStatus, Me, Opportunity, Pool, Token } from "@/lib/api/types";
+import type { EngineStatus, Me, Opportunity, Pool, RiskState, Simulation, Token, Trade } from "@/lib/api/types";
 
 export function me(role: Me["role"], id = 1): Me {
   return { id, provider: "oidc", email: `${role}@example.test`, login: role, name: `The ${role}`, role, via: "jwt", session_id: "s1", api_key_id: null };
@@ -56,5 +56,91 @@ export function engineStatus(): EngineStatus {
     opportunities: 1,
     subscribers: 1,
     uptime_seconds: 60,
+  };
+}
+
+export const TX = "0x" + "ab".repeat(32);
+
+export function trade(overrides: Partial<Trade> = {}): Trade {
+  return {
+    id: "t-1",
+    idempotency_key: "rpc:u2:k-1",
+    source: "rpc",
+    mode: "dry_run",
+    chain_id: 31337,
+    opportunity_id: `31337:${POOL_A},${POOL_B}:01`,
+    block_number: 100,
+    base_token: WETH,
+    pools: [POOL_A, POOL_B],
+    tokens: [WETH, USDC, WETH],
+    executor: "0x00000000000000000000000000000000000000ee",
+    amount_in: "1000000000000000000",
+    min_profit: "1",
+    deadline_block: 102,
+    flash: false,
+    profit_expected: "8000000000000000",
+    gas_cost_expected: "2000000000000000",
+    status: "mined",
+    reason: "",
+    sender: "0x00000000000000000000000000000000000000ff",
+    has_nonce: true,
+    nonce: 7,
+    tx_hash: TX,
+    gas_limit: 300000,
+    max_fee_per_gas: "2000000000",
+    max_priority_fee_per_gas: "1000000000",
+    gas_used: 181000,
+    effective_gas_price: "1500000000",
+    mined_block: 101,
+    profit_realized: "7500000000000000",
+    final: true,
+    created_unix_nanos: 1_700_000_000_000_000_000,
+    updated_unix_nanos: 1_700_000_002_000_000_000,
+    history: [
+      { status: "created", at_unix_nanos: 1_700_000_000_000_000_000, tx_hash: "", detail: "" },
+      { status: "simulated", at_unix_nanos: 1_700_000_000_500_000_000, tx_hash: "", detail: "profit 8000000000000000" },
+      { status: "sent", at_unix_nanos: 1_700_000_001_000_000_000, tx_hash: TX, detail: "" },
+      { status: "mined", at_unix_nanos: 1_700_000_002_000_000_000, tx_hash: TX, detail: "block 101" },
+    ],
+    transactions: [
+      { tx_hash: TX, nonce: 7, kind: "original", max_fee_per_gas: "2000000000", max_priority_fee_per_gas: "1000000000", sent_unix_nanos: 1_700_000_001_000_000_000 },
+    ],
+    ...overrides,
+  };
+}
+
+export function simulation(overrides: Partial<Simulation> = {}): Simulation {
+  return {
+    opportunity_id: `31337:${POOL_A},${POOL_B}:01`,
+    chain_id: 31337,
+    executable: true,
+    profit: "9000000000000000",
+    gas_estimate: 181000,
+    max_fee_per_gas: "2000000000",
+    max_priority_fee_per_gas: "1000000000",
+    gas_cost_wei: "362000000000000",
+    gas_cost: "362000000000000",
+    profit_net: "8638000000000000",
+    block_number: 100,
+    reason: "",
+    ...overrides,
+  };
+}
+
+export function riskState(overrides: Partial<RiskState> = {}): RiskState {
+  return {
+    limits: {
+      max_in_flight: 2,
+      max_amount_in: { WETH: "5000000000000000000" },
+      min_profit_net: "1000",
+      daily_loss_limit_wei: "100000000000000000",
+      pool_cooldown_blocks: 3,
+      kill_switch: false,
+      exclusive_pools: true,
+    },
+    mode: "dry_run",
+    in_flight: 0,
+    loss_today_wei: "0",
+    ...overrides,
   };
 }

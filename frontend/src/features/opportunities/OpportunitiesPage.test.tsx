@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RequireRole } from "@/lib/auth/RequireRole";
 import { resetCatalog } from "@/hooks/useCatalog";
 import { FakeWebSocket } from "@/test/FakeWebSocket";
-import { opportunity, POOL_A, POOL_B, pools, tokens } from "@/test/fixtures";
+import { opportunity, POOL_A, POOL_B, pools, simulation, tokens, trade } from "@/test/fixtures";
 import { stubGateway } from "@/test/http";
 import { renderApp } from "@/test/render";
 import OpportunitiesPage from "./OpportunitiesPage";
@@ -105,17 +105,90 @@ describe("Live opportunities", () => {
     void POOL_B;
   });
 
-  it("lets a trader execute, and says so when the gateway cannot yet", async () => {
-    renderApp(routes, { path: "/opportunities", role: "trader" });
-    const socket = await streamOpen();
-    act(() => {
-      socket.receive({ type: "snapshot", topic: "opportunities", epoch: "e", seq: 1, data: { opportunities: [opportunity({ id: "x" })] } });
+  it("lets a trader simulate: the opportunity's block is sent, the result shown", async () => {
+    const { calls } = stubGateway({
+      "GET /api/v1/tokens": { status: 200, body: tokens },
+      "GET /api/v1/pools": { status: 200, body: pools },
+      "POST /api/v1/opportunities/x/simulate": ({ init }) => {
+        expect(JSON.parse(String(init?.body))).toEqual({ block_number: 100 });
+        return { status: 200, body: simulation({ opportunity_id: "x" }) };
+      },
     });
-    await userEvent.click((await screen.findAllByTestId("opportunity-row"))[0]!);
-    const detail = await screen.findByTestId("opportunity-detail");
-    const execute = within(detail).getByTestId("execute");
-    expect(execute).toBeEnabled();
-    await userEvent.click(execute);
-    expect(await within(detail).findByTestId("not-available")).toHaveTextContent("Execution: not available yet");
+    const detail = await openAsTrader();
+    await userEvent.click(within(detail).getByTestId("simulate"));
+    const result = await within(detail).findByTestId("simulation-result");
+    expect(result).toHaveTextContent("Simulated at block 100: executable");
+    expect(result).toHaveTextContent("net 0.008638 WETH");
+    expect(calls).toContain("POST /api/v1/opportunities/x/simulate");
+  });
+
+  it("executes with a new idempotency key per click and shows the trade", async () => {
+    const keys: string[] = [];
+    stubGateway({
+      "GET /api/v1/tokens": { status: 200, body: tokens },
+      "GET /api/v1/pools": { status: 200, body: pools },
+      "POST /api/v1/opportunities/x/execute": ({ init }) => {
+        const headers = init?.headers as Record<string, string>;
+        keys.push(headers["Idempotency-Key"] ?? "");
+        expect(JSON.parse(String(init?.body))).toEqual({ block_number: 100 });
+        return { status: 200, body: { trade: trade({ id: `t-${keys.length}`, status: "simulated", mode: "dry_run", final: true, tx_hash: "" }), duplicate: false } };
+      },
+    });
+    const detail = await openAsTrader();
+    await userEvent.click(within(detail).getByTestId("execute"));
+    const result = await within(detail).findByTestId("execution-result");
+    expect(result).toHaveTextContent("Trade t-1: simulated (dry_run)");
+    expect(within(result).getByRole("link", { name: "Open trade" })).toHaveAttribute("href", "/trades/t-1");
+    await userEvent.click(within(detail).getByTestId("execute"));
+    await waitFor(() => expect(within(detail).getByTestId("execution-result")).toHaveTextContent("Trade t-2"));
+    expect(keys).toHaveLength(2);
+    for (const key of keys) expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(keys[0]).not.toBe(keys[1]);
+  });
+
+  it("says when the key was used before", async () => {
+    stubGateway({
+      "GET /api/v1/tokens": { status: 200, body: tokens },
+      "GET /api/v1/pools": { status: 200, body: pools },
+      "POST /api/v1/opportunities/x/execute": { status: 200, body: { trade: trade({ id: "t-9" }), duplicate: true } },
+    });
+    const detail = await openAsTrader();
+    await userEvent.click(within(detail).getByTestId("execute"));
+    expect(await within(detail).findByTestId("execution-result")).toHaveTextContent("this key was used before");
+  });
+
+  it("shows the engine's 409 reason verbatim", async () => {
+    const reason = "execution is not configured (no `execution` in the config)";
+    stubGateway({
+      "GET /api/v1/tokens": { status: 200, body: tokens },
+      "GET /api/v1/pools": { status: 200, body: pools },
+      "POST /api/v1/opportunities/x/execute": { status: 409, body: { detail: reason } },
+      "POST /api/v1/opportunities/x/simulate": { status: 409, body: { detail: "opportunity_id: stale: block 100 is not the head (101)" } },
+    });
+    const detail = await openAsTrader();
+    await userEvent.click(within(detail).getByTestId("execute"));
+    const refused = await within(detail).findByTestId("execution-refused");
+    expect(refused).toHaveTextContent("Execution refused by the engine");
+    expect(within(refused).getByTestId("refusal-reason").textContent).toBe(reason);
+    expect(within(detail).queryByTestId("execution-result")).not.toBeInTheDocument();
+
+    await userEvent.click(within(detail).getByTestId("simulate"));
+    await waitFor(() =>
+      expect(within(detail).getByTestId("refusal-reason").textContent).toBe("opportunity_id: stale: block 100 is not the head (101)"),
+    );
+    expect(within(detail).getByTestId("execution-refused")).toHaveTextContent("Simulation refused by the engine");
   });
 });
+
+async function openAsTrader() {
+  renderApp(routes, { path: "/opportunities", role: "trader" });
+  const socket = await streamOpen();
+  act(() => {
+    socket.receive({ type: "snapshot", topic: "opportunities", epoch: "e", seq: 1, data: { opportunities: [opportunity({ id: "x" })] } });
+  });
+  await userEvent.click((await screen.findAllByTestId("opportunity-row"))[0]!);
+  const detail = await screen.findByTestId("opportunity-detail");
+  expect(within(detail).getByTestId("execute")).toBeEnabled();
+  expect(within(detail).getByTestId("simulate")).toBeEnabled();
+  return detail;
+}

@@ -1,4 +1,8 @@
-/** One opportunity, hop by hop; traders can simulate or execute it. */
+/**
+ * One opportunity, hop by hop; traders can simulate or execute it. Both send the
+ * block the opportunity is shown at: the engine refuses it (409, stale) once a newer
+ * block replaced it. Every click of Execute gets a new idempotency key.
+ */
 import {
   Alert,
   Box,
@@ -15,11 +19,13 @@ import {
   Tooltip,
   Typography,
 } from "@mui/material";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { Link as RouterLink } from "react-router";
 import { RequestError } from "@/components/RequestError";
 import { api } from "@/lib/api/endpoints";
 import { ApiError, isApiError } from "@/lib/api/errors";
-import type { Opportunity, Trade } from "@/lib/api/types";
+import { newIdempotencyKey } from "@/lib/api/idempotency";
+import type { Execution, Opportunity, Simulation } from "@/lib/api/types";
 import { useCan } from "@/lib/auth/AuthProvider";
 import { formatUnits, nanosToMs, shortAddress } from "@/lib/format";
 import { useCatalog } from "@/hooks/useCatalog";
@@ -35,18 +41,30 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
   const catalog = useCatalog();
   const canTrade = useCan("trader");
   const [busy, setBusy] = useState<"simulate" | "execute" | null>(null);
-  const [result, setResult] = useState<Trade | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
+  const [simulation, setSimulation] = useState<Simulation | null>(null);
+  const [execution, setExecution] = useState<Execution | null>(null);
+  const [error, setError] = useState<{ action: "simulate" | "execute"; error: ApiError } | null>(null);
 
-  const run = async (simulateOnly: boolean) => {
-    if (opportunity === null) return;
-    setBusy(simulateOnly ? "simulate" : "execute");
+  // another opportunity: the last one's outcome no longer applies
+  const openId = opportunity?.id ?? null;
+  useEffect(() => {
+    setSimulation(null);
+    setExecution(null);
     setError(null);
-    setResult(null);
+  }, [openId]);
+
+  const run = async (action: "simulate" | "execute") => {
+    if (opportunity === null) return;
+    const body = { block_number: opportunity.block_number };
+    setBusy(action);
+    setError(null);
+    setSimulation(null);
+    setExecution(null);
     try {
-      setResult(await api.execute({ opportunity_id: opportunity.id, simulate_only: simulateOnly }));
+      if (action === "simulate") setSimulation(await api.simulate(opportunity.id, body));
+      else setExecution(await api.execute(opportunity.id, newIdempotencyKey(), body));
     } catch (caught) {
-      setError(isApiError(caught) ? caught : new ApiError("server", 0, String(caught)));
+      setError({ action, error: isApiError(caught) ? caught : new ApiError("server", 0, String(caught)) });
     } finally {
       setBusy(null);
     }
@@ -134,7 +152,12 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
           <Stack direction="row" spacing={1}>
             <Tooltip title={canTrade ? "" : "needs the trader role"}>
               <span>
-                <Button variant="outlined" disabled={!canTrade || busy !== null} onClick={() => void run(true)} data-testid="simulate">
+                <Button
+                  variant="outlined"
+                  disabled={!canTrade || busy !== null || !current}
+                  onClick={() => void run("simulate")}
+                  data-testid="simulate"
+                >
                   {busy === "simulate" ? "Simulating…" : "Simulate"}
                 </Button>
               </span>
@@ -145,7 +168,7 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
                   variant="contained"
                   color="warning"
                   disabled={!canTrade || busy !== null || !current}
-                  onClick={() => void run(false)}
+                  onClick={() => void run("execute")}
                   data-testid="execute"
                 >
                   {busy === "execute" ? "Executing…" : "Execute"}
@@ -158,12 +181,42 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
               Viewers watch only: simulating and executing needs the trader role.
             </Alert>
           ) : null}
+          {canTrade && !current ? (
+            <Alert severity="info" sx={{ mt: 2 }}>
+              No longer current: the engine would refuse it as stale.
+            </Alert>
+          ) : null}
           <Box sx={{ mt: 2 }}>
-            <RequestError error={error} what="Execution" />
-            {result ? (
-              <Alert severity="success" data-testid="execution-result">
-                Trade {result.id}: {result.status}
-                {result.tx_hash ? `, tx ${result.tx_hash}` : ""}
+            {error?.error.kind === "conflict" ? (
+              <Alert severity="warning" data-testid="execution-refused">
+                {error.action === "simulate" ? "Simulation" : "Execution"} refused by the engine:{" "}
+                <span data-testid="refusal-reason">{error.error.message}</span>
+              </Alert>
+            ) : (
+              <RequestError error={error?.error ?? null} what={error?.action === "simulate" ? "Simulation" : "Execution"} />
+            )}
+            {simulation ? (
+              <Alert severity={simulation.executable ? "success" : "warning"} data-testid="simulation-result">
+                Simulated at block {simulation.block_number}: {simulation.executable ? "executable" : "not executable"}
+                {simulation.reason ? ` (${simulation.reason})` : ""}. Profit {formatUnits(simulation.profit, decimalsOf(o.base_token), 9)}, gas{" "}
+                {simulation.gas_estimate.toLocaleString()} costing {formatUnits(simulation.gas_cost, decimalsOf(o.base_token), 9)}, net{" "}
+                <b>{formatUnits(simulation.profit_net, decimalsOf(o.base_token), 9)}</b> {catalog.symbol(o.chain_id, o.base_token)}.
+              </Alert>
+            ) : null}
+            {execution ? (
+              <Alert
+                severity={execution.trade.reason ? "warning" : "success"}
+                data-testid="execution-result"
+                action={
+                  <Button component={RouterLink} to={`/trades/${encodeURIComponent(execution.trade.id)}`} color="inherit" size="small">
+                    Open trade
+                  </Button>
+                }
+              >
+                Trade {execution.trade.id}: {execution.trade.status} ({execution.trade.mode})
+                {execution.duplicate ? " — this key was used before: that trade, nothing new was done" : ""}
+                {execution.trade.reason ? ` — ${execution.trade.reason}` : ""}
+                {execution.trade.tx_hash ? `, tx ${execution.trade.tx_hash}` : ""}
               </Alert>
             ) : null}
           </Box>

@@ -17,7 +17,9 @@ export default function OverviewPage() {
   const { status, source, error } = useEngineStatus();
   const engineDown = useConnectivity().engine === "down";
   const stats = useRequest(() => api.stats(), [], { pollMs: 10_000 });
-  const mode = useRequest(() => api.mode(), [], { pollMs: 10_000 });
+  // the execution mode and the kill switch (409 when the engine runs without execution)
+  const risk = useRequest(() => api.riskLimits(), [], { pollMs: 10_000 });
+  const killSwitch = risk.data?.limits.kill_switch === true;
 
   return (
     <>
@@ -28,8 +30,8 @@ export default function OverviewPage() {
           status ? (
             <Chip
               data-testid="engine-mode"
-              label={`mode: ${mode.data?.mode ?? status.mode}${mode.data?.kill_switch ? " · KILL SWITCH ON" : ""}`}
-              color={mode.data?.kill_switch ? "error" : "primary"}
+              label={`mode: ${status.mode}${risk.data ? ` · execution ${risk.data.mode}` : ""}${killSwitch ? " · KILL SWITCH ON" : ""}`}
+              color={killSwitch ? "error" : "primary"}
             />
           ) : null
         }

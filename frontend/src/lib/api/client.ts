@@ -26,6 +26,8 @@ export interface RequestOptions {
   anonymous?: boolean;
   /** Send this token and do not refresh on a 401 (the session checking a new token). */
   bearer?: string;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export function buildUrl(path: string, query?: Query): string {
@@ -85,7 +87,7 @@ export class ApiClient {
   }
 
   private async send(method: string, url: string, options: RequestOptions, token: string | null): Promise<Response> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { ...options.headers, Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers["Content-Type"] = "application/json";
     try {

@@ -10,11 +10,14 @@ import type {
   AuditEntry,
   EngineConfig,
   EngineStatus,
-  ExecutionRequest,
+  ExecuteRequest,
+  Execution,
   Health,
   LiveOpportunities,
   Me,
-  Mode,
+  ModeChanged,
+  ModeState,
+  ModeUpdate,
   OpportunityPage,
   Pool,
   PoolPrice,
@@ -22,7 +25,11 @@ import type {
   Provider,
   Revoked,
   RiskLimits,
+  RiskLimitsUpdate,
+  RiskState,
   Session,
+  SimulateRequest,
+  Simulation,
   Stats,
   Token,
   TokenResponse,
@@ -57,20 +64,30 @@ export function createApi(client: ApiClient) {
       client.get<OpportunityPage>(p("/opportunities"), query),
     liveOpportunities: (chainId = 0) => client.get<LiveOpportunities>(p("/opportunities/live"), { chain_id: chainId }),
 
-    // --- trading (501 until the engine's execution RPCs land) ---
-    trades: (filter: TradeFilter) => client.get<TradePage>(p("/trades"), { ...filter }),
-    trade: (id: string) => client.get<Trade>(p(`/trades/${encodeURIComponent(id)}`)),
+    // --- trading (viewer reads; trader simulates / executes; admin sets mode and limits) ---
+    trades: (filter: TradeFilter, signal?: AbortSignal) => client.get<TradePage>(p("/trades"), { ...filter }, signal),
+    trade: (id: string, signal?: AbortSignal) => client.get<Trade>(p(`/trades/${encodeURIComponent(id)}`), undefined, signal),
+    /** Trader: eth_call of a current opportunity; records nothing. 409 when stale. */
+    simulate: (opportunityId: string, body: Partial<SimulateRequest> = {}) =>
+      client.request<Simulation>("POST", p(`/opportunities/${encodeURIComponent(opportunityId)}/simulate`), { body }),
+    /**
+     * Trader: trade a current opportunity. The same idempotency key (per user) never
+     * trades twice: a retry answers the first trade with `duplicate: true`.
+     */
+    execute: (opportunityId: string, idempotencyKey: string, body: Partial<Omit<ExecuteRequest, "idempotency_key">> = {}) =>
+      client.request<Execution>("POST", p(`/opportunities/${encodeURIComponent(opportunityId)}/execute`), {
+        body,
+        headers: { "Idempotency-Key": idempotencyKey },
+      }),
+    mode: () => client.get<ModeState>(p("/mode")),
+    setMode: (body: ModeUpdate) => client.request<ModeChanged>("PUT", p("/mode"), { body }),
+    /** The limits, the mode, the trades in flight and today's loss. */
+    riskLimits: () => client.get<RiskState>(p("/risk-limits")),
+    /** Fields left out keep their value; answers the limits now in force. */
+    setRiskLimits: (body: RiskLimitsUpdate) => client.request<RiskLimits>("PUT", p("/risk-limits"), { body }),
+    // --- not in the engine's contract yet (501) ---
     stats: () => client.get<Stats>(p("/stats")),
     predictions: () => client.get<Prediction[]>(p("/predictions")),
-    mode: () => client.get<Mode>(p("/mode")),
-    setMode: (mode: Partial<Mode>) => client.request<Mode>("PUT", p("/mode"), { body: mode }),
-    riskLimits: () => client.get<RiskLimits>(p("/risk-limits")),
-    setRiskLimits: (limits: RiskLimits) => client.request<RiskLimits>("PUT", p("/risk-limits"), { body: limits }),
-    /** Trader: simulate or execute one opportunity (route not in the gateway yet). */
-    execute: (request: ExecutionRequest) =>
-      client.request<Trade>("POST", p(`/opportunities/${encodeURIComponent(request.opportunity_id)}/execute`), {
-        body: { simulate_only: request.simulate_only },
-      }),
 
     // --- API keys (own) ---
     apiKeys: () => client.get<ApiKey[]>(p("/api-keys")),

@@ -8,6 +8,11 @@ describe("errorFromResponse", () => {
     expect(e.message).toContain("ListTrades");
   });
 
+  it("keeps the engine's 409 reason verbatim", () => {
+    const e = errorFromResponse(409, { detail: "execution is not configured (no `execution` in the config)" }, null);
+    expect(e).toMatchObject({ kind: "conflict", status: 409, message: "execution is not configured (no `execution` in the config)" });
+  });
+
   it("treats FastAPI's bare 404 as a route this gateway does not have yet", () => {
     expect(errorFromResponse(404, { detail: "Not Found" }, null).kind).toBe("not_available");
     expect(errorFromResponse(404, { detail: "address: no pool 0x1 on chain 1" }, null).kind).toBe("not_found");

@@ -9,6 +9,7 @@ export type ApiErrorKind =
   | "unauthorized" // 401: not logged in, or the session ended
   | "forbidden" // 403: the role is too low
   | "not_found"
+  | "conflict" // 409: the engine refuses (stale opportunity, mode, kill switch, risk limit, no execution)
   | "invalid" // 422: a field is wrong (see fieldErrors)
   | "rate_limited" // 429
   | "not_available" // 501, or a route this gateway does not have yet
@@ -36,6 +37,7 @@ function kindOf(status: number, detail: unknown): ApiErrorKind {
   if (status === 404 && detail === "Not Found") return "not_available";
   if (status === 404) return "not_found";
   if (status === 405) return "not_available"; // the path exists, this method not yet
+  if (status === 409) return "conflict";
   if (status === 422) return "invalid";
   if (status === 429) return "rate_limited";
   if (status === 501) return "not_available";

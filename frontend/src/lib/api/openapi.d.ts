@@ -392,9 +392,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Mode */
+        /**
+         * Get Mode
+         * @description The execution mode: observe, dry_run or live.
+         */
         get: operations["get_mode_api_v1_mode_get"];
-        /** Set Mode */
+        /**
+         * Set Mode
+         * @description Switch observe / dry_run / live (audited).
+         */
         put: operations["set_mode_api_v1_mode_put"];
         post?: never;
         delete?: never;
@@ -438,6 +444,51 @@ export interface paths {
         get: operations["live_api_v1_opportunities_live_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/execute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Execute
+         * @description Trade a current opportunity (live: sent; dry-run: simulated and recorded only).
+         *     The same idempotency key never trades twice: a retry returns the first trade with
+         *     ``duplicate: true``, even once the opportunity is gone. 409 with the reason for a
+         *     stale opportunity, one not profitable after gas, the observe mode or a risk limit.
+         */
+        post: operations["execute_api_v1_opportunities__opportunity_id__execute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/opportunities/{opportunity_id}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate
+         * @description eth_call of a current opportunity through the executor at the latest block, with
+         *     gas and fees; records nothing. 409 when it is stale (no longer current, or
+         *     ``block_number`` is not the head).
+         */
+        post: operations["simulate_api_v1_opportunities__opportunity_id__simulate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -548,9 +599,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Risk Limits */
+        /**
+         * Get Risk Limits
+         * @description The risk limits, the mode, the trades in flight and today's loss.
+         */
         get: operations["get_risk_limits_api_v1_risk_limits_get"];
-        /** Set Risk Limits */
+        /**
+         * Set Risk Limits
+         * @description Change risk limits; fields left out keep their value (audited). Answers the
+         *     limits now in force.
+         */
         put: operations["set_risk_limits_api_v1_risk_limits_put"];
         post?: never;
         delete?: never;
@@ -640,7 +698,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Trades */
+        /**
+         * List Trades
+         * @description Trades, newest first (with their status history); page with ``next_page_token``.
+         */
         get: operations["list_trades_api_v1_trades_get"];
         put?: never;
         post?: never;
@@ -657,7 +718,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Trade */
+        /**
+         * Get Trade
+         * @description One trade with its status history and every transaction sent for it.
+         */
         get: operations["get_trade_api_v1_trades__trade_id__get"];
         put?: never;
         post?: never;
@@ -890,6 +954,29 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** ExecuteRequest */
+        ExecuteRequest: {
+            /**
+             * Block Number
+             * @description the block the opportunity was seen on (another block: 409 stale); 0 = the current head
+             * @default 0
+             */
+            block_number: number;
+            /**
+             * Idempotency Key
+             * @description or the Idempotency-Key header; the same key (per user) never trades twice
+             */
+            idempotency_key?: string | null;
+        };
+        /** Execution */
+        Execution: {
+            /**
+             * Duplicate
+             * @description the key was used before: this is that trade, nothing was done now
+             */
+            duplicate: boolean;
+            trade: components["schemas"]["Trade"];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -940,6 +1027,29 @@ export interface components {
              * @enum {string}
              */
             via: "jwt" | "api_key";
+        };
+        /** ModeChanged */
+        ModeChanged: {
+            /** Mode */
+            mode: string;
+            /** Previous */
+            previous: string;
+        };
+        /** ModeState */
+        ModeState: {
+            /**
+             * Mode
+             * @description observe, dry_run or live
+             */
+            mode: string;
+        };
+        /** ModeUpdate */
+        ModeUpdate: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "observe" | "dry_run" | "live";
         };
         /** Opportunity */
         Opportunity: {
@@ -1077,6 +1187,72 @@ export interface components {
             /** Revoked */
             revoked: number;
         };
+        /** RiskLimits */
+        RiskLimits: {
+            /** Daily Loss Limit Wei */
+            daily_loss_limit_wei: string | null;
+            /** Exclusive Pools */
+            exclusive_pools: boolean | null;
+            /** Kill Switch */
+            kill_switch: boolean | null;
+            /**
+             * Max Amount In
+             * @description start token (address or symbol) -> largest amount_in
+             */
+            max_amount_in: {
+                [key: string]: string;
+            };
+            /** Max In Flight */
+            max_in_flight: number | null;
+            /**
+             * Min Profit Net
+             * @description int256, start token units
+             */
+            min_profit_net: string | null;
+            /** Pool Cooldown Blocks */
+            pool_cooldown_blocks: number | null;
+        };
+        /**
+         * RiskLimitsUpdate
+         * @description The limits to change; fields left out (or null) keep their value.
+         */
+        RiskLimitsUpdate: {
+            /** Daily Loss Limit Wei */
+            daily_loss_limit_wei?: string | null;
+            /** Exclusive Pools */
+            exclusive_pools?: boolean | null;
+            /** Kill Switch */
+            kill_switch?: boolean | null;
+            /**
+             * Max Amount In
+             * @description replaces every cap when given; {} clears them all
+             */
+            max_amount_in?: {
+                [key: string]: string;
+            } | null;
+            /** Max In Flight */
+            max_in_flight?: number | null;
+            /** Min Profit Net */
+            min_profit_net?: string | null;
+            /** Pool Cooldown Blocks */
+            pool_cooldown_blocks?: number | null;
+        };
+        /** RiskState */
+        RiskState: {
+            /** In Flight */
+            in_flight: number;
+            limits: components["schemas"]["RiskLimits"];
+            /**
+             * Loss Today Wei
+             * @description gas burned by reverted trades today (UTC)
+             */
+            loss_today_wei: string;
+            /**
+             * Mode
+             * @description observe, dry_run or live
+             */
+            mode: string;
+        };
         /** Route */
         Route: {
             /** Amount In */
@@ -1113,6 +1289,57 @@ export interface components {
             user_agent: string | null;
             /** User Id */
             user_id: number;
+        };
+        /** SimulateRequest */
+        SimulateRequest: {
+            /**
+             * Block Number
+             * @description the block the opportunity was seen on (another block: 409 stale); 0 = the current head
+             * @default 0
+             */
+            block_number: number;
+        };
+        /** Simulation */
+        Simulation: {
+            /** Block Number */
+            block_number: number;
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Executable
+             * @description did not revert and its net profit meets the minimum
+             */
+            executable: boolean;
+            /**
+             * Gas Cost
+             * @description in start token units
+             */
+            gas_cost: string;
+            /** Gas Cost Wei */
+            gas_cost_wei: string;
+            /** Gas Estimate */
+            gas_estimate: number;
+            /** Max Fee Per Gas */
+            max_fee_per_gas: string;
+            /** Max Priority Fee Per Gas */
+            max_priority_fee_per_gas: string;
+            /** Opportunity Id */
+            opportunity_id: string;
+            /**
+             * Profit
+             * @description int256, the executor's exact profit (0 if reverted)
+             */
+            profit: string;
+            /**
+             * Profit Net
+             * @description int256: profit - gas_cost
+             */
+            profit_net: string;
+            /**
+             * Reason
+             * @description why it is not executable ("" when it is)
+             */
+            reason: string;
         };
         /** Tick */
         Tick: {
@@ -1181,6 +1408,158 @@ export interface components {
             upstream_connected: boolean;
             /** Upstream Reconnects */
             upstream_reconnects: number;
+        };
+        /**
+         * Trade
+         * @description One trade. Amounts the engine does not know yet are "" (e.g. profit_realized
+         *     until mined); ``nonce`` is meaningful only when ``has_nonce``.
+         */
+        Trade: {
+            /** Amount In */
+            amount_in: string;
+            /** Base Token */
+            base_token: string;
+            /**
+             * Block Number
+             * @description the head block when the trade started
+             */
+            block_number: number;
+            /** Chain Id */
+            chain_id: number;
+            /** Created Unix Nanos */
+            created_unix_nanos: number;
+            /** Deadline Block */
+            deadline_block: number;
+            /** Effective Gas Price */
+            effective_gas_price: string;
+            /** Executor */
+            executor: string;
+            /** Final */
+            final: boolean;
+            /** Flash */
+            flash: boolean;
+            /** Gas Cost Expected */
+            gas_cost_expected: string;
+            /** Gas Limit */
+            gas_limit: number;
+            /** Gas Used */
+            gas_used: number;
+            /** Has Nonce */
+            has_nonce: boolean;
+            /**
+             * History
+             * @description every status, oldest first
+             */
+            history: components["schemas"]["TradeStatusChange"][];
+            /** Id */
+            id: string;
+            /**
+             * Idempotency Key
+             * @description as the engine stores it: "rpc:u<user id>:<key>" for trades made through the gateway
+             */
+            idempotency_key: string;
+            /** Max Fee Per Gas */
+            max_fee_per_gas: string;
+            /** Max Priority Fee Per Gas */
+            max_priority_fee_per_gas: string;
+            /** Min Profit */
+            min_profit: string;
+            /** Mined Block */
+            mined_block: number;
+            /**
+             * Mode
+             * @description observe, dry_run or live: the mode it was made in
+             */
+            mode: string;
+            /** Nonce */
+            nonce: number;
+            /** Opportunity Id */
+            opportunity_id: string;
+            /** Pools */
+            pools: string[];
+            /**
+             * Profit Expected
+             * @description int256, the simulation's exact profit
+             */
+            profit_expected: string;
+            /**
+             * Profit Realized
+             * @description int256, from the receipt ("" until mined)
+             */
+            profit_realized: string;
+            /**
+             * Reason
+             * @description why it failed or was dropped ("" otherwise)
+             */
+            reason: string;
+            /** Sender */
+            sender: string;
+            /**
+             * Source
+             * @description "auto" (the engine's own loop) or "rpc"
+             */
+            source: string;
+            /**
+             * Status
+             * @description created, simulated, sent, replaced, mined, reverted, dropped or failed_simulation
+             */
+            status: string;
+            /** Tokens */
+            tokens: string[];
+            /** Transactions */
+            transactions: components["schemas"]["TradeTransaction"][];
+            /**
+             * Tx Hash
+             * @description the latest transaction sent for it ("" before sending)
+             */
+            tx_hash: string;
+            /** Updated Unix Nanos */
+            updated_unix_nanos: number;
+        };
+        /** TradePage */
+        TradePage: {
+            /**
+             * Next Page Token
+             * @description "" when there are no more
+             */
+            next_page_token: string;
+            /** Trades */
+            trades: components["schemas"]["Trade"][];
+        };
+        /** TradeStatusChange */
+        TradeStatusChange: {
+            /** At Unix Nanos */
+            at_unix_nanos: number;
+            /** Detail */
+            detail: string;
+            /**
+             * Status
+             * @description a trade status (see Trade.status)
+             */
+            status: string;
+            /**
+             * Tx Hash
+             * @description the transaction this change is about, "" when none
+             */
+            tx_hash: string;
+        };
+        /** TradeTransaction */
+        TradeTransaction: {
+            /**
+             * Kind
+             * @description original, replacement or cancel
+             */
+            kind: string;
+            /** Max Fee Per Gas */
+            max_fee_per_gas: string;
+            /** Max Priority Fee Per Gas */
+            max_priority_fee_per_gas: string;
+            /** Nonce */
+            nonce: number;
+            /** Sent Unix Nanos */
+            sent_unix_nanos: number;
+            /** Tx Hash */
+            tx_hash: string;
         };
         /** User */
         User: {
@@ -1958,11 +2337,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ModeState"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1981,9 +2378,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ModeUpdate"];
             };
         };
         responses: {
@@ -1993,20 +2388,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ModeChanged"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2116,6 +2520,135 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    execute_api_v1_opportunities__opportunity_id__execute_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description or the body field idempotency_key */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Opportunity.id */
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExecuteRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    simulate_api_v1_opportunities__opportunity_id__simulate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Opportunity.id */
+                opportunity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SimulateRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Simulation"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2378,11 +2911,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RiskState"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2401,9 +2952,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["RiskLimitsUpdate"];
             };
         };
         responses: {
@@ -2413,20 +2962,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RiskLimits"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2610,7 +3168,17 @@ export interface operations {
     };
     list_trades_api_v1_trades_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 0 = all chains */
+                chain_id?: number;
+                /** @description any of these */
+                status?: ("created" | "simulated" | "sent" | "replaced" | "mined" | "reverted" | "dropped" | "failed_simulation")[] | null;
+                base_token?: string | null;
+                pool?: string | null;
+                since_unix_nanos?: number;
+                page_size?: number;
+                page_token?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2623,11 +3191,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TradePage"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2654,20 +3240,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Trade"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the engine refuses: execution is not configured, a stale opportunity, the mode, a risk limit (the reason says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

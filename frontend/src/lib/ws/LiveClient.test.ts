@@ -148,6 +148,27 @@ describe("LiveClient", () => {
     expect(live.topicStatus("trades").get()).toMatchObject({ availability: "unavailable", message: "needs EngineService.StreamTrades" });
   });
 
+  it("reports a stream the engine refuses, stays subscribed, and recovers with the first event", async () => {
+    const live = client();
+    const listener = vi.fn();
+    live.subscribe("trades", listener);
+    live.start();
+    await flush();
+    const socket = FakeWebSocket.latest();
+    socket.accept();
+    socket.receive({ type: "subscribed", topic: "trades", epoch: "e1", seq: 0, replayed: 0, resync: false });
+    const reason = "engine: execution is not configured (no `execution` in the config)";
+    socket.receive({ type: "error", code: "upstream_refused", message: reason, topic: "trades" });
+    expect(live.topicStatus("trades").get()).toMatchObject({ availability: "refused", message: reason });
+    // the gateway keeps the subscription and retries the engine: nothing to send again
+    expect(socket.sentOfType("subscribe")).toHaveLength(1);
+    expect(socket.sentOfType("unsubscribe")).toHaveLength(0);
+
+    socket.receive({ type: "event", topic: "trades", epoch: "e1", seq: 1, data: { trade: null, snapshot: true, dropped: 0 } });
+    expect(live.topicStatus("trades").get()).toMatchObject({ availability: "ok", message: null, seq: 1 });
+    expect(listener).toHaveBeenCalledOnce();
+  });
+
   it("gets a new token after close 4001 and stops when there is none", async () => {
     const reauthenticate = vi.fn(async () => null);
     const live = client({ reauthenticate });

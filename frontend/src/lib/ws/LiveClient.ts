@@ -28,7 +28,13 @@ export interface LinkInfo {
   reason: string | null;
 }
 
-export type TopicAvailability = "waiting" | "ok" | "unavailable" | "forbidden" | "error";
+/**
+ * waiting: nothing yet; ok: subscribed or data seen; unavailable: the gateway has no
+ * stream for it (not_implemented); forbidden: the role is too low; refused: the engine
+ * refuses the stream (upstream_refused, e.g. no execution configured) while the gateway
+ * keeps the subscription and retries; error: any other error.
+ */
+export type TopicAvailability = "waiting" | "ok" | "unavailable" | "forbidden" | "refused" | "error";
 
 export interface TopicStatus {
   availability: TopicAvailability;
@@ -322,6 +328,11 @@ export class LiveClient {
         if (message.topic === undefined) return;
         const entry = this.topics.get(message.topic);
         if (entry === undefined) return;
+        if (message.code === "upstream_refused") {
+          // still subscribed: the gateway retries the engine and the events follow once it accepts
+          entry.status.set({ ...entry.status.get(), availability: "refused", message: message.message });
+          return;
+        }
         const availability: TopicAvailability =
           message.code === "not_implemented" ? "unavailable" : message.code === "forbidden" ? "forbidden" : "error";
         entry.wired = false;
@@ -348,7 +359,16 @@ export class LiveClient {
         return;
       }
     }
-    entry.status.set({ ...status, availability: "ok", epoch: message.epoch, seq: message.seq, lastTs: message.ts });
+    // an event means the upstream flows again; a snapshot is only the gateway's last state
+    const refused = message.type === "snapshot" && status.availability === "refused";
+    entry.status.set({
+      ...status,
+      availability: refused ? "refused" : "ok",
+      message: refused ? status.message : null,
+      epoch: message.epoch,
+      seq: message.seq,
+      lastTs: message.ts,
+    });
     for (const listener of [...entry.listeners]) listener(message);
   }
 

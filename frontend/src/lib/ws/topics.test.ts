@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { opportunity } from "@/test/fixtures";
+import { opportunity, trade } from "@/test/fixtures";
 import type { DataMessage } from "./protocol";
 import { poolKey, TOPICS } from "./topics";
 
@@ -24,5 +24,19 @@ describe("topic reducers", () => {
     }
     expect(state.latest.get(poolKey(1, "0xab"))).toMatchObject({ price: 3, block_number: 3 });
     expect(state.history.get(poolKey(1, "0xab"))?.map((p) => p.price)).toEqual([1, 2, 3]);
+  });
+
+  it("trades: a snapshot lists the trades in flight, each update adds, moves or ends one", () => {
+    const { initial, reduce } = TOPICS.trades;
+    let state = reduce(initial(), msg("snapshot", 1, { trades: [trade({ id: "a", status: "sent", final: false })] }));
+    expect([...state.inFlight.keys()]).toEqual(["a"]);
+    state = reduce(state, msg("event", 2, { trade: trade({ id: "b", status: "created", final: false }), snapshot: false, dropped: 0 }));
+    state = reduce(state, msg("event", 3, { trade: trade({ id: "b", status: "simulated", final: false }), snapshot: false, dropped: 1 }));
+    expect(state.inFlight.get("b")?.status).toBe("simulated");
+    state = reduce(state, msg("event", 4, { trade: trade({ id: "a", status: "mined", final: true }), snapshot: false, dropped: 0 }));
+    expect([...state.inFlight.keys()]).toEqual(["b"]);
+    expect(state.last).toMatchObject({ id: "a", status: "mined" });
+    expect(state.dropped).toBe(1);
+    expect(state.updatedAt).toBe(4_000);
   });
 });

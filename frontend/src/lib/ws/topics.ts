@@ -2,7 +2,7 @@
  * What each topic's messages mean: one reducer per topic, from the gateway's
  * snapshot/event bodies (gateway/ws/topics.py) to the state views read.
  */
-import type { EngineStatus, Opportunity, PoolPrice } from "../api/types";
+import type { EngineStatus, Opportunity, PoolPrice, Trade, TradesSnapshot, TradeUpdate } from "../api/types";
 import type { DataMessage, TopicName } from "./protocol";
 
 export interface ChainOpportunities {
@@ -40,11 +40,22 @@ export interface ListState<T> {
   updatedAt: number | null;
 }
 
+export interface TradesState {
+  /** The trades in flight, by id; a trade leaves once final (mined, reverted, ...). */
+  inFlight: ReadonlyMap<string, Trade>;
+  /** The trade of the latest event (final or not). */
+  last: Trade | null;
+  /** Server time (ms) of the last update. */
+  updatedAt: number | null;
+  /** Updates the engine dropped for the gateway before we saw them. */
+  dropped: number;
+}
+
 export interface TopicStates {
   status: EngineStatus | null;
   opportunities: OpportunitiesState;
   prices: PricesState;
-  trades: ListState<unknown>;
+  trades: TradesState;
   predictions: ListState<unknown>;
 }
 
@@ -113,6 +124,23 @@ const prices: Reducer<PricesState> = (state, message) => {
   return { latest, history, updatedAt: message.ts };
 };
 
+/** Snapshot: `{trades}` (those in flight); event: one TradeUpdate. */
+const trades: Reducer<TradesState> = (state, message) => {
+  if (message.type === "snapshot") {
+    const body = (message.data ?? {}) as Partial<TradesSnapshot>;
+    const inFlight = new Map((body.trades ?? []).filter((t) => !t.final).map((t) => [t.id, t] as const));
+    return { inFlight, last: state.last, updatedAt: message.ts, dropped: state.dropped + (message.dropped ?? 0) };
+  }
+  const update = (message.data ?? {}) as Partial<TradeUpdate>;
+  const trade = update.trade ?? null;
+  const inFlight = new Map(state.inFlight);
+  if (trade !== null) {
+    if (trade.final) inFlight.delete(trade.id);
+    else inFlight.set(trade.id, trade);
+  }
+  return { inFlight, last: trade ?? state.last, updatedAt: message.ts, dropped: state.dropped + (update.dropped ?? 0) };
+};
+
 const status: Reducer<EngineStatus | null> = (_state, message) => (message.data as EngineStatus | null) ?? null;
 
 function list<T>(state: ListState<T>, message: DataMessage): ListState<T> {
@@ -126,6 +154,6 @@ export const TOPICS: { [K in TopicName]: { initial: () => TopicStates[K]; reduce
   status: { initial: () => null, reduce: status },
   opportunities: { initial: () => ({ byChain: new Map(), updatedAt: null, dropped: 0 }), reduce: opportunities },
   prices: { initial: () => ({ latest: new Map(), history: new Map(), updatedAt: null }), reduce: prices },
-  trades: { initial: () => ({ items: [], updatedAt: null }), reduce: list },
+  trades: { initial: () => ({ inFlight: new Map(), last: null, updatedAt: null, dropped: 0 }), reduce: trades },
   predictions: { initial: () => ({ items: [], updatedAt: null }), reduce: list },
 };
