@@ -7,13 +7,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from engine import metrics
 from engine.api.server import ApiServer
 from engine.config import EngineConfig
 from engine.core.engine import Engine
 from engine.execution import build_executor
+from engine.execution.gate import ModelGate
 from engine.store import Store
+
+if TYPE_CHECKING:
+    from engine.models.serving import EngineModels
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +39,23 @@ class EngineApp:
         self.config = config
         self.store = Store(config.store)
         self.engine = Engine(config, recorder=self.store)
+        self.models: EngineModels | None = None
+        if config.models.enabled:  # imported only then: onnxruntime loads in a second or so
+            from engine.models.serving import build as build_models
+
+            self.models = build_models(config.models)
+        if self.models is not None:
+            self.engine.observers.append(self.models)
         self.executor = build_executor(self.engine, config)
-        self.api = ApiServer(self.engine, self.store, config.api, config.auth, self.executor)
+        models = self.models
+        # the execution gate: skips opportunities through pools the models flag as anomalous
+        self.gate = (ModelGate(models.predict, lambda: models.anomaly_threshold,
+                               skip_anomalous=config.models.skip_anomalous)
+                     if models is not None else None)
+        if self.executor is not None and self.gate is not None:
+            self.executor.gate = self.gate
+        self.api = ApiServer(self.engine, self.store, config.api, config.auth, self.executor,
+                             self.models)
         self.metrics_port: int | None = None
         self._chain_runner = chain_runner
         self._chain_task: asyncio.Task[None] | None = None
@@ -47,6 +67,8 @@ class EngineApp:
     async def start(self) -> None:
         if self.config.metrics.enabled:
             self.metrics_port = metrics.serve_metrics(self.config.metrics.host, self.config.metrics.port)
+        if self.models is not None:
+            self.models.start(self.config.models.watch_interval_s)  # follows champion promotions
         await self.api.start()
         if self._chain_runner is not None:
             self._chain_task = asyncio.create_task(self._chain_runner(self.engine, self.config))
@@ -58,6 +80,7 @@ class EngineApp:
             "chains": [c.chain_id for c in self.config.chains],
             "chain_layer": self._chain_runner is not None,
             "execution": self.executor.mode.value if self.executor else None,
+            "models": self.models.versions() if self.models else None,
         })
 
     async def stop(self) -> None:
@@ -68,6 +91,8 @@ class EngineApp:
         if self.executor is not None:
             await self.executor.stop()
         await self.api.stop()
+        if self.models is not None:
+            await asyncio.to_thread(self.models.close)
         await asyncio.to_thread(self.store.close)
         if self.executor is not None:
             await asyncio.to_thread(self.executor.store.close)

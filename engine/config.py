@@ -313,6 +313,23 @@ class ExecutionConfig(_Model):
     )
 
 
+class ModelsConfig(_Model):
+    """The registry's champion models served by the engine (engine/models); off by default."""
+
+    enabled: bool = Field(default=False, description="load the models, serve Predict, gate trades")
+    registry: Path = Field(default=Path("models"), description="the model registry folder")
+    anomaly_threshold: float | None = Field(
+        default=None, description="anomaly score above which a pool is anomalous; "
+        "default the IsolationForest's registered threshold",
+    )
+    skip_anomalous: bool = Field(
+        default=True, description="the execution gate skips opportunities through an anomalous pool"
+    )
+    watch_interval_s: float = Field(
+        default=5.0, gt=0, description="how often the registry's champion aliases are polled"
+    )
+
+
 class EngineConfig(_Model):
     mode: Literal["watch"] = "watch"
     search: SearchConfig = SearchConfig()
@@ -324,6 +341,7 @@ class EngineConfig(_Model):
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
     execution: ExecutionConfig | None = Field(default=None, description="absent: no trading")
+    models: ModelsConfig = ModelsConfig()
     # Written by the devnet; ``keystore.path`` is the trading account's default keystore.
     version: int = 1
     seed: int | None = None
@@ -397,8 +415,10 @@ def _resolve_paths(config: EngineConfig, base: Path) -> EngineConfig:
     auth = config.auth.model_copy(
         update={"jwt": config.auth.jwt.model_copy(update={"rs256_keys": keys})}
     )
+    models = config.models.model_copy(update={"registry": rel(config.models.registry)})
     return config.model_copy(
-        update={"store": store, "api": api, "auth": auth, "execution": execution}
+        update={"store": store, "api": api, "auth": auth, "execution": execution,
+                "models": models}
     )
 
 

@@ -44,6 +44,8 @@ RPC_ROLES: dict[str, Role] = {
     _SERVICE + "SetMode": "admin",
     _SERVICE + "SetRiskLimits": "admin",
     _SERVICE + "GetRiskLimits": "viewer",
+    _SERVICE + "Predict": "viewer",
+    _SERVICE + "StreamPredictions": "viewer",
 }
 
 # Standard services open to anyone (load balancers' probes, grpcurl).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import grpc
 import grpc.aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,6 +19,9 @@ from engine.core.engine import Engine
 from engine.execution import Executor
 from engine.store import Store
 
+if TYPE_CHECKING:
+    from engine.models.serving import EngineModels
+
 SERVICE_NAME = engine_pb2.DESCRIPTOR.services_by_name["EngineService"].full_name
 
 
@@ -25,11 +30,11 @@ class ApiServer:
 
     def __init__(
         self, engine: Engine, store: Store | None, api: ApiConfig, auth: AuthConfig,
-        executor: Executor | None = None,
+        executor: Executor | None = None, models: EngineModels | None = None,
     ) -> None:
         self.api = api
         self.server = grpc.aio.server(interceptors=[EngineInterceptor(Authenticator(auth))])
-        engine_pb2_grpc.add_EngineServiceServicer_to_server(EngineService(engine, store, executor), self.server)
+        engine_pb2_grpc.add_EngineServiceServicer_to_server(EngineService(engine, store, executor, models), self.server)
         self.health = HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         if api.reflection:

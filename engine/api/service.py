@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 import grpc.aio
 
@@ -18,12 +19,15 @@ from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.api.gen.arbitrage.v1 import engine_pb2_grpc
 from engine.api.trading import TradingRpcs
 from engine.core.engine import Engine, opportunity_id
-from engine.core.errors import InvalidRequest
+from engine.core.errors import InvalidRequest, PreconditionFailed
 from engine.core.events import OpportunityEvent, PriceEvent
 from engine.core.pubsub import Resync
 from engine.execution import Executor, Mode
 from engine.store import OpportunityFilter, Store
 from engine.store.store import decode_page_token
+
+if TYPE_CHECKING:
+    from engine.models.serving import EngineModels
 
 VERSION = "0.1.0"
 MAX_PAGE = 1000
@@ -34,10 +38,12 @@ SQLITE_MAX_INT = 2**63 - 1
 
 
 class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
-    def __init__(self, engine: Engine, store: Store | None, executor: Executor | None = None) -> None:
+    def __init__(self, engine: Engine, store: Store | None, executor: Executor | None = None,
+                 models: EngineModels | None = None) -> None:
         self.engine = engine
         self.store = store
         self.executor = executor
+        self.models = models
 
     async def GetStatus(self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetStatusResponse:
         response = convert.status(self.engine.status(), VERSION)
@@ -221,3 +227,67 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
 
     async def GetConfig(self, request: pb.GetConfigRequest, context: grpc.aio.ServicerContext) -> pb.GetConfigResponse:
         return pb.GetConfigResponse(config_json=self.engine.config.redacted_json())
+
+    # --- models --------------------------------------------------------------------
+
+    def _require_models(self) -> EngineModels:
+        if self.models is None:
+            raise PreconditionFailed("this engine runs without models (models.enabled is false)")
+        return self.models
+
+    def _prediction_pools(self, chain_id: int, addresses: Sequence[str], *,
+                          required: bool) -> list[str]:
+        self.engine.require_chain(chain_id)
+        if not addresses:
+            if required:
+                raise InvalidRequest("pools", "at least one pool is required")
+            return [p.address for p in self.engine.pools(chain_id)]
+        return [self.engine.pool(chain_id, convert.address(f"pools[{i}]", a), f"pools[{i}]").address
+                for i, a in enumerate(addresses)]
+
+    async def _predict(self, models: EngineModels, chain_id: int, pools: list[str]) -> pb.PredictResponse:
+        predictions = await asyncio.to_thread(models.predict, chain_id, pools)
+        threshold = models.anomaly_threshold
+        response = pb.PredictResponse(
+            chain_id=chain_id, block_number=max((max(p.block, 0) for p in predictions), default=0),
+        )
+        if threshold is not None:
+            response.anomaly_threshold = threshold
+        for p in predictions:
+            message = response.predictions.add(
+                chain_id=p.chain_id, pool=p.pool, block_number=max(p.block, 0),
+                ready=p.anomaly_score is not None or p.p_up is not None or p.pattern is not None,
+                pattern=p.pattern or "", anomalous=p.anomalous,
+            )
+            message.model_versions.update(p.versions)
+            if p.log_return is not None:
+                message.log_return = p.log_return
+            if p.p_up is not None:
+                message.p_up = p.p_up
+            if p.pattern_probs:
+                message.pattern_probs.update(p.pattern_probs)
+            if p.anomaly_score is not None:
+                message.anomaly_score = p.anomaly_score
+        return response
+
+    async def Predict(self, request: pb.PredictRequest, context: grpc.aio.ServicerContext) -> pb.PredictResponse:
+        models = self._require_models()
+        chain_id = convert.chain_id("chain_id", request.chain_id)
+        pools = self._prediction_pools(chain_id, request.pools, required=True)
+        return await self._predict(models, chain_id, pools)
+
+    async def StreamPredictions(self, request: pb.StreamPredictionsRequest, context: grpc.aio.ServicerContext) -> AsyncIterator[pb.PredictResponse]:
+        models = self._require_models()
+        chain_id = convert.chain_id("chain_id", request.chain_id)
+        requested = list(request.pools)
+        pools = self._prediction_pools(chain_id, requested, required=False)
+        metrics.SUBSCRIBERS.labels("predictions").inc()
+        try:
+            while True:
+                updated = models.updated(chain_id)  # taken before predicting: no block is missed
+                yield await self._predict(models, chain_id, pools)
+                await updated.wait()
+                if not requested:  # every pool of the chain: pick up pools added since
+                    pools = self._prediction_pools(chain_id, requested, required=False)
+        finally:
+            metrics.SUBSCRIBERS.labels("predictions").dec()

@@ -87,6 +87,18 @@ class Recorder(Protocol):
     def record_rollback(self, chain_id: int, to_number: int) -> None: ...
 
 
+class BlockObserver(Protocol):
+    """Told of every applied block and every rollback (the model runtime's feed).
+
+    Called on the event loop right after the block is applied, before it is
+    published; must return quickly. An exception is logged, never propagated.
+    """
+
+    def on_block(self, block: BlockUpdate, pools: Sequence[PoolState], before: MarketView,
+                 after: MarketView) -> None: ...
+    def on_rollback(self, chain_id: int, to_number: int) -> None: ...
+
+
 @dataclass(slots=True)
 class ChainRuntime:
     """Per-chain counters and sync state (not part of the market history)."""
@@ -160,6 +172,7 @@ class Engine:
         self.opportunities: list[engine_rs.Opportunity] = []
         self.prices: Hub[PriceEvent] = Hub(config.api.stream_buffer)
         self.opportunity_events: Hub[OpportunityEvent] = Hub(config.api.stream_buffer)
+        self.observers: list[BlockObserver] = []
         # configured tokens are part of the starting market, before the history
         for chain in config.chains:
             self._apply(TokensChange(chain.chain_id, tuple(
@@ -337,7 +350,8 @@ class Engine:
         """
         runtime = self.require_chain(block.chain_id)
         started = time.perf_counter()
-        head = self.view.heads.get(block.chain_id)
+        before = self.view
+        head = before.heads.get(block.chain_id)
         try:
             if head is not None and block.number <= head.number:
                 raise BlockRejected(
@@ -368,6 +382,12 @@ class Engine:
         runtime.blocks_processed += 1
         runtime.last_error = ""
         states = [self.view.pools[k] for k in touched]
+        for observer in self.observers:
+            try:
+                observer.on_block(block, states, before, self.view)
+            except Exception:  # an observer never fails a block
+                log.exception("block observer failed", extra={"chain_id": block.chain_id,
+                                                              "block": block.number})
         chain_opps = self._publish(block.chain_id, block, states, block.observed_ns)
         metrics.BLOCKS_PROCESSED.labels(block.chain_id).inc()
         metrics.HEAD_BLOCK.labels(block.chain_id).set(block.number)
@@ -397,6 +417,11 @@ class Engine:
                 continue
             self._record(change)
         self.opportunities = self.market.scan()
+        for observer in self.observers:
+            try:
+                observer.on_rollback(chain_id, to_number)
+            except Exception:
+                log.exception("block observer failed on rollback", extra={"chain_id": chain_id})
         runtime.reorgs += 1
         metrics.REORGS.labels(chain_id).inc()
         head = self.view.heads.get(chain_id)

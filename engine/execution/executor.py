@@ -312,8 +312,11 @@ class Executor:
                                              self.config.flash)
         gas_limit = sim.gas_estimate * (100 + self.config.gas_limit_margin_percent) // 100
         assert report.fees is not None
+        detail = f"profit {sim.profit} at block {sim.block_number}"
+        if self.gate is not admit:
+            detail += f"; gate: {decision.reason}"
         trade = await self._advance(
-            trade, TradeStatus.SIMULATED, f"profit {sim.profit} at block {sim.block_number}",
+            trade, TradeStatus.SIMULATED, detail,
             final=mode is not Mode.LIVE, calldata=calldata, min_profit=min_profit,
             profit_expected=sim.profit, gas_cost_expected=report.gas_cost, gas_limit=gas_limit,
         )

@@ -121,6 +121,16 @@ class EngineServiceStub:
                 request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.SerializeToString,
                 response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.FromString,
                 _registered_method=True)
+        self.Predict = channel.unary_unary(
+                '/arbitrage.v1.EngineService/Predict',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.PredictRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.PredictResponse.FromString,
+                _registered_method=True)
+        self.StreamPredictions = channel.unary_stream(
+                '/arbitrage.v1.EngineService/StreamPredictions',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.StreamPredictionsRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.PredictResponse.FromString,
+                _registered_method=True)
 
 
 class EngineServiceServicer:
@@ -256,6 +266,24 @@ class EngineServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Predict(self, request, context):
+        """--- models (FAILED_PRECONDITION when the engine runs without models) ---
+
+        The served models' predictions for pools of one chain, at its latest
+        observed block. Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamPredictions(self, request, context):
+        """Predict's answer for the requested pools now, then again after every
+        block the models observe on that chain. Role: viewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -343,6 +371,16 @@ def add_EngineServiceServicer_to_server(servicer, server):
                     servicer.GetRiskLimits,
                     request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.FromString,
                     response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.SerializeToString,
+            ),
+            'Predict': grpc.unary_unary_rpc_method_handler(
+                    servicer.Predict,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.PredictRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.PredictResponse.SerializeToString,
+            ),
+            'StreamPredictions': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamPredictions,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.StreamPredictionsRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.PredictResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -805,6 +843,60 @@ class EngineService:
             '/arbitrage.v1.EngineService/GetRiskLimits',
             arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsRequest.SerializeToString,
             arbitrage_dot_v1_dot_engine__pb2.GetRiskLimitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Predict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/Predict',
+            arbitrage_dot_v1_dot_engine__pb2.PredictRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.PredictResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPredictions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/StreamPredictions',
+            arbitrage_dot_v1_dot_engine__pb2.StreamPredictionsRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.PredictResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -735,3 +735,71 @@ class GetRiskLimitsResponse(_message.Message):
     in_flight: int
     loss_today_wei: str
     def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ..., mode: _Optional[_Union[ExecutionMode, str]] = ..., in_flight: _Optional[int] = ..., loss_today_wei: _Optional[str] = ...) -> None: ...
+
+class PredictRequest(_message.Message):
+    __slots__ = ("chain_id", "pools")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    pools: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, chain_id: _Optional[int] = ..., pools: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class StreamPredictionsRequest(_message.Message):
+    __slots__ = ("chain_id", "pools")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    pools: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, chain_id: _Optional[int] = ..., pools: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PoolPrediction(_message.Message):
+    __slots__ = ("chain_id", "pool", "block_number", "ready", "log_return", "p_up", "pattern", "pattern_probs", "anomaly_score", "anomalous", "model_versions")
+    class PatternProbsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class ModelVersionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
+    LOG_RETURN_FIELD_NUMBER: _ClassVar[int]
+    P_UP_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_PROBS_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ANOMALOUS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    pool: str
+    block_number: int
+    ready: bool
+    log_return: float
+    p_up: float
+    pattern: str
+    pattern_probs: _containers.ScalarMap[str, float]
+    anomaly_score: float
+    anomalous: bool
+    model_versions: _containers.ScalarMap[str, str]
+    def __init__(self, chain_id: _Optional[int] = ..., pool: _Optional[str] = ..., block_number: _Optional[int] = ..., ready: _Optional[bool] = ..., log_return: _Optional[float] = ..., p_up: _Optional[float] = ..., pattern: _Optional[str] = ..., pattern_probs: _Optional[_Mapping[str, float]] = ..., anomaly_score: _Optional[float] = ..., anomalous: _Optional[bool] = ..., model_versions: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class PredictResponse(_message.Message):
+    __slots__ = ("chain_id", "block_number", "predictions", "anomaly_threshold")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    ANOMALY_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    block_number: int
+    predictions: _containers.RepeatedCompositeFieldContainer[PoolPrediction]
+    anomaly_threshold: float
+    def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., predictions: _Optional[_Iterable[_Union[PoolPrediction, _Mapping]]] = ..., anomaly_threshold: _Optional[float] = ...) -> None: ...
