@@ -75,7 +75,7 @@ describe("Mode, kill switch and risk limits", () => {
     });
     renderApp(routes, { role: "admin" });
     expect(await screen.findByTestId("risk-state")).toHaveTextContent("1 trade in flight · lost today 0.001");
-    const maxInFlight = screen.getByTestId("limit-max_in_flight");
+    const maxInFlight = await screen.findByTestId("limit-max_in_flight");
     expect(maxInFlight).toHaveValue("2");
     await userEvent.clear(maxInFlight);
     await userEvent.type(maxInFlight, "4");
@@ -86,7 +86,7 @@ describe("Mode, kill switch and risk limits", () => {
     expect(await screen.findByTestId("limits-saved")).toBeInTheDocument();
     expect(puts).toEqual([{ max_in_flight: 4, max_amount_in: { WETH: "5000000000000000000", USDC: "1000000" } }]);
 
-    const minProfit = screen.getByTestId("limit-min_profit_net");
+    const minProfit = await screen.findByTestId("limit-min_profit_net");
     await userEvent.clear(minProfit);
     await userEvent.type(minProfit, "abc");
     await userEvent.click(screen.getByRole("button", { name: "Save risk limits" }));
