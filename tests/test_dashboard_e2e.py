@@ -175,6 +175,9 @@ def test_dashboard_in_chromium(stack: Stack) -> None:
     no_execution = "execution is not configured (no `execution` in the config)"
     assert checks["viewer_execute_disabled"] is True
     assert no_execution in checks["viewer_trades"]
+    # ... and without models: the predictions page shows the engine's reason verbatim
+    assert checks["viewer_predictions"] == (
+        "Predictions are off: this engine runs without models (models.enabled is false)")
     assert checks["trader_simulate_refused"] == no_execution
     assert checks["trader_execute_refused"] == no_execution
     assert checks["trader_idempotency_keys"] == 2

@@ -99,10 +99,9 @@ def test_an_engine_without_execution_answers_409_with_its_reason(
     for action in ("engine.set_mode", "engine.set_risk_limits", "trade.execute"):
         assert http.get("/api/v1/admin/audit", params={"action": action},
                         headers=h["admin"]).json() == []
-    # still no RPC for these
-    for path in ("/api/v1/stats", "/api/v1/predictions"):
-        missing = http.get(path, headers=h["viewer"])
-        assert missing.status_code == 501 and "EngineService." in missing.json()["detail"]
+    # still no RPC for this one (predictions: tests/test_gateway_predictions.py)
+    missing = http.get("/api/v1/stats", headers=h["viewer"])
+    assert missing.status_code == 501 and "EngineService." in missing.json()["detail"]
 
 
 def test_trading_roles_and_validation_are_checked_by_the_gateway(

@@ -121,7 +121,8 @@ const PAGES = [
   // the e2e engine runs without execution: the trade history answers 409 with its reason
   ["Trades", '[data-testid="request-error"], table[aria-label="trades"]', "trades"],
   ["Markets", '[data-testid="pool-table"] tbody tr', "markets"],
-  ["Predictions", '[data-testid="not-available"], [data-testid="prediction-card"]', "predictions"],
+  // ... and without models: the predictions answer 409 with its reason
+  ["Predictions", '[data-testid="predictions-off"], [data-testid="prediction-card"]', "predictions"],
   ["Performance", '[data-testid="not-available"], .recharts-wrapper', "performance"],
 ];
 
@@ -174,6 +175,9 @@ try {
   }
   results.timing.route_change_ms = Object.fromEntries(Object.entries(routeTimes).map(([k, v]) => [k, stats(v)]));
   results.timing.route_change_all_ms = stats(Object.values(routeTimes).flat());
+  await routeChange(page, "Predictions", '[data-testid="predictions-off"], [data-testid="prediction-card"]');
+  const off = page.locator('[data-testid="predictions-off"]');
+  results.checks.viewer_predictions = (await off.count()) ? ((await off.first().textContent()) ?? "").trim() : "cards";
   await routeChange(page, "Trades", '[data-testid="request-error"], table[aria-label="trades"]');
   const history = (await page.locator('[data-testid="request-error"]').first().textContent()) ?? "";
   check(history.includes(NO_EXECUTION), `the trade history shows the engine's 409 reason (got ${history})`);

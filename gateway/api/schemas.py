@@ -270,6 +270,34 @@ class Execution(_Out):
                                         "nothing was done now")
 
 
+# --- models (the engine's Predict) -------------------------------------------------
+
+
+class PoolPrediction(_Out):
+    chain_id: int
+    pool: str
+    block_number: int = Field(description="the latest block the models observed on the chain")
+    ready: bool = Field(description="false while the pool has too little history (no model "
+                                    "fields set)")
+    log_return: float | None = Field(description="lstm_return: predicted log return over its "
+                                                 "target horizon")
+    p_up: float | None = Field(description="lstm_return: P(return > 0)")
+    pattern: str = Field(description="cnn_pattern: the most likely pattern (empty when not ready)")
+    pattern_probs: dict[str, float]
+    anomaly_score: float | None = Field(description="iforest_pool: higher = more anomalous")
+    anomalous: bool = Field(description="the score exceeds the threshold (the execution gate "
+                                        "skips such pools)")
+    model_versions: dict[str, str] = Field(description="model name -> registry version")
+
+
+class Predictions(_Out):
+    chain_id: int
+    block_number: int = Field(description="the latest block the models observed (0 before the "
+                                          "first)")
+    predictions: list[PoolPrediction]
+    anomaly_threshold: float | None
+
+
 class ModeState(_Out):
     mode: str = Field(description="observe, dry_run or live")
 

@@ -40,10 +40,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Topics whose engine stream does not exist yet: subscribing answers an error that
-# names the missing RPC (ML issue), rather than a fake stream.
-MISSING_UPSTREAM: dict[str, str] = {
-    "predictions": "TODO: needs EngineService.StreamPredictions (ML issue)",
-}
+# names the missing RPC, rather than a fake stream (none at the moment).
+MISSING_UPSTREAM: dict[str, str] = {}
 # The engine refuses the stream itself (e.g. StreamTrades of an engine without
 # execution): its subscribers are told once, with the engine's reason, while the
 # topic keeps retrying with backoff (the engine may be restarted with it configured).
@@ -297,6 +295,56 @@ class TradesTopic(Topic):
         await self._read(call, self._on_update)
 
 
+class PredictionsTopic(Topic):
+    """StreamPredictions of every pool, one stream per chain of the engine (the chains
+    from GetStatus), all shared by the topic's clients: one event per chain and block
+    the models observe (``data``: the PredictResponse, every pool of that chain);
+    state: each pool's latest prediction. An engine without models refuses the
+    streams (``upstream_refused`` with its reason)."""
+
+    name = "predictions"
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.latest: dict[tuple[int, str], dict[str, Any]] = {}
+        self.thresholds: dict[int, float | None] = {}
+
+    def state(self) -> Any:
+        return {"predictions": [self.latest[k] for k in sorted(self.latest)],
+                "anomaly_thresholds": {str(c): t for c, t in sorted(self.thresholds.items())}}
+
+    def _on_response(self, response: pb.PredictResponse) -> dict[str, Any]:
+        data = to_dict(response)
+        self.thresholds[response.chain_id] = data["anomaly_threshold"]
+        for p in data["predictions"]:
+            self.latest[(p["chain_id"], p["pool"])] = p
+        return data
+
+    async def run_upstream(self) -> None:
+        status = await self.engine.stub.GetStatus(
+            pb.GetStatusRequest(), timeout=self.config.engine.timeout_s,
+            metadata=self.engine.metadata(GATEWAY_SUBJECT, "viewer"))
+        chains = sorted({c.chain_id for c in status.chains})
+        if not chains:
+            await asyncio.sleep(self.config.engine.status_poll_s)
+            return
+        # each stream starts with every pool's prediction now: the state restarts
+        self.latest = {}
+        self.thresholds = {}
+        tasks = [asyncio.create_task(self._read(
+            self.engine.stream("StreamPredictions", pb.StreamPredictionsRequest(chain_id=c)),
+            self._on_response), name=f"upstream-predictions-{c}") for c in chains]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # the first failure, for the supervisor's backoff and refusal
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
 TOPIC_TYPES: dict[str, type[Topic]] = {
-    t.name: t for t in (OpportunitiesTopic, PricesTopic, StatusTopic, TradesTopic)
+    t.name: t for t in (OpportunitiesTopic, PricesTopic, StatusTopic, TradesTopic,
+                        PredictionsTopic)
 }

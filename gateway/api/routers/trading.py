@@ -9,7 +9,9 @@ FAILED_PRECONDITION, with the reason).
 Idempotency keys are scoped per user: the engine gets ``u<user id>:<key>``, so two
 users choosing the same key never get each other's trade back.
 
-Statistics and predictions still answer 501: the engine's contract has no RPC for them."""
+Predictions are the engine's Predict (viewer); an engine running without models
+answers 409 with its reason. Statistics still answer 501: the engine's contract has
+no RPC for them."""
 
 from __future__ import annotations
 
@@ -241,14 +243,54 @@ async def set_risk_limits(*, request: Request, body: schemas.RiskLimitsUpdate,
     return result
 
 
+# --- models --------------------------------------------------------------------------------
+
+PREDICTION_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS, **NOT_FOUND,
+    409: {"model": schemas.Problem, "description": "the engine runs without models (the "
+                                                   "reason says so)"},
+}
+_POOLS_FIELD = re.compile(r"^pools(?:\[(\d+)\])?$")
+
+
+def _query_error(exc: EngineRejected) -> Exception:
+    """The engine names ``pools[<i>]``: the query parameter ``pool`` (repeated)."""
+    match = _POOLS_FIELD.match(exc.field or "")
+    if match is None:
+        return exc
+    if exc.status == 404:
+        index = match.group(1)
+        return EngineRejected(404, exc.message, "pool" if index is None else f"pool[{index}]")
+    loc: list[str | int] = ["query", "pool"]
+    if match.group(1) is not None:
+        loc.append(int(match.group(1)))
+    return _invalid(loc, exc.message)
+
+
+@router.get("/predictions", response_model=schemas.Predictions, responses=PREDICTION_ERRORS)
+async def predictions(*, chain_id: Annotated[int, Query(ge=0, le=UINT64_MAX)],
+                      pool: Annotated[list[str] | None,
+                                      Query(max_length=256, description="a pool address "
+                                                                        "(repeat for several; "
+                                                                        "at least one)")] = None,
+                      principal: ViewerCaller,
+                      ctx: Ctx) -> schemas.Predictions:
+    """The served models' predictions for pools of one chain, at the latest block they
+    observed: predicted log return and P(up), the most likely pattern, the anomaly
+    score and flag, the registry version of each model. A pool with too little history
+    yet has ``ready: false``. 409 with the engine's reason when it runs without models."""
+    try:
+        reply = await ctx.engine.call("Predict",
+                                      pb.PredictRequest(chain_id=chain_id, pools=pool or []),
+                                      principal.subject, principal.role)
+    except EngineRejected as exc:
+        raise _query_error(exc) from None
+    return schemas.Predictions.model_validate(to_dict(reply))
+
+
 # --- not in the engine's contract yet -------------------------------------------------------
 
 
 @router.get("/stats", responses=R501)
 async def stats(*, principal: ViewerCaller) -> Any:
     raise _missing("GetStats", "execution issue")  # TODO: PnL, counts, latencies
-
-
-@router.get("/predictions", responses=R501)
-async def predictions(*, principal: ViewerCaller) -> Any:
-    raise _missing("ListPredictions", "ML issue")

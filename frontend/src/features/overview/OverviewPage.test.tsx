@@ -1,7 +1,6 @@
 import { act, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import PerformancePage from "@/features/performance/PerformancePage";
-import PredictionsPage from "@/features/predictions/PredictionsPage";
 import { report } from "@/lib/connectivity";
 import { FakeWebSocket } from "@/test/FakeWebSocket";
 import { engineStatus, riskState } from "@/test/fixtures";
@@ -12,7 +11,6 @@ import OverviewPage from "./OverviewPage";
 const routes = [
   { path: "/", element: <OverviewPage /> },
   { path: "/performance", element: <PerformancePage /> },
-  { path: "/predictions", element: <PredictionsPage /> },
 ];
 
 async function statusStream() {
@@ -52,15 +50,9 @@ describe("Overview and the routes still to come", () => {
     expect(screen.getByTestId("engine-mode")).not.toHaveTextContent("execution");
   });
 
-  it("answers 'not available yet' for performance and predictions (their routes are 501)", async () => {
+  it("answers 'not available yet' for performance (its route is 501)", async () => {
     stubGateway({});
     renderApp(routes, { path: "/performance" });
     expect(await screen.findByTestId("not-available")).toHaveTextContent("Performance series: not available yet — not implemented");
-  });
-
-  it("answers 'not available yet' for predictions", async () => {
-    stubGateway({});
-    renderApp(routes, { path: "/predictions" });
-    expect(await screen.findByTestId("not-available")).toHaveTextContent("Predictions: not available yet");
   });
 });

@@ -21,7 +21,7 @@ import type {
   OpportunityPage,
   Pool,
   PoolPrice,
-  Prediction,
+  Predictions,
   Provider,
   Revoked,
   RiskLimits,
@@ -85,9 +85,13 @@ export function createApi(client: ApiClient) {
     riskLimits: () => client.get<RiskState>(p("/risk-limits")),
     /** Fields left out keep their value; answers the limits now in force. */
     setRiskLimits: (body: RiskLimitsUpdate) => client.request<RiskLimits>("PUT", p("/risk-limits"), { body }),
+    // --- models (409 with the engine's reason when it runs without models) ---
+    /** The models' predictions for pools of one chain (at least one pool). */
+    predictions: (chainId: number, pools: string[], signal?: AbortSignal) =>
+      client.get<Predictions>(p("/predictions"), { chain_id: chainId, pool: pools }, signal),
+
     // --- not in the engine's contract yet (501) ---
     stats: () => client.get<Stats>(p("/stats")),
-    predictions: () => client.get<Prediction[]>(p("/predictions")),
 
     // --- API keys (own) ---
     apiKeys: () => client.get<ApiKey[]>(p("/api-keys")),

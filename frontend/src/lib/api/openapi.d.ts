@@ -542,7 +542,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Predictions */
+        /**
+         * Predictions
+         * @description The served models' predictions for pools of one chain, at the latest block they
+         *     observed: predicted log return and P(up), the most likely pattern, the anomaly
+         *     score and flag, the registry version of each model. A pool with too little history
+         *     yet has ``ready: false``. 409 with the engine's reason when it runs without models.
+         */
         get: operations["predictions_api_v1_predictions_get"];
         put?: never;
         post?: never;
@@ -1127,6 +1133,59 @@ export interface components {
             v2: components["schemas"]["V2State"] | null;
             v3: components["schemas"]["V3State"] | null;
         };
+        /** PoolPrediction */
+        PoolPrediction: {
+            /**
+             * Anomalous
+             * @description the score exceeds the threshold (the execution gate skips such pools)
+             */
+            anomalous: boolean;
+            /**
+             * Anomaly Score
+             * @description iforest_pool: higher = more anomalous
+             */
+            anomaly_score: number | null;
+            /**
+             * Block Number
+             * @description the latest block the models observed on the chain
+             */
+            block_number: number;
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Log Return
+             * @description lstm_return: predicted log return over its target horizon
+             */
+            log_return: number | null;
+            /**
+             * Model Versions
+             * @description model name -> registry version
+             */
+            model_versions: {
+                [key: string]: string;
+            };
+            /**
+             * P Up
+             * @description lstm_return: P(return > 0)
+             */
+            p_up: number | null;
+            /**
+             * Pattern
+             * @description cnn_pattern: the most likely pattern (empty when not ready)
+             */
+            pattern: string;
+            /** Pattern Probs */
+            pattern_probs: {
+                [key: string]: number;
+            };
+            /** Pool */
+            pool: string;
+            /**
+             * Ready
+             * @description false while the pool has too little history (no model fields set)
+             */
+            ready: boolean;
+        };
         /** PoolPrice */
         PoolPrice: {
             /** Chain Id */
@@ -1137,6 +1196,20 @@ export interface components {
             pool: string;
             /** Price */
             price: number;
+        };
+        /** Predictions */
+        Predictions: {
+            /** Anomaly Threshold */
+            anomaly_threshold: number | null;
+            /**
+             * Block Number
+             * @description the latest block the models observed (0 before the first)
+             */
+            block_number: number;
+            /** Chain Id */
+            chain_id: number;
+            /** Predictions */
+            predictions: components["schemas"]["PoolPrediction"][];
         };
         /**
          * Problem
@@ -2765,7 +2838,11 @@ export interface operations {
     };
     predictions_api_v1_predictions_get: {
         parameters: {
-            query?: never;
+            query: {
+                chain_id: number;
+                /** @description a pool address (repeat for several; at least one) */
+                pool?: string[] | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2778,11 +2855,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Predictions"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the engine runs without models (the reason says so) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
