@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from web3 import Web3
+import requests
 
 from engine.devnet.paths import NODE_MODULES
 
@@ -119,7 +119,6 @@ class AnvilNode:
             env={**os.environ, "RUST_LOG": "off"},
         )
         atexit.register(self.stop)  # also when a session ends without its teardown
-        self.w3 = Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 120}))
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
@@ -130,8 +129,9 @@ class AnvilNode:
                     f"anvil on port {port} exited with {self.proc.returncode}: {err}"
                 )
             try:
-                up = self.w3.is_connected()
-            except Exception:  # noqa: BLE001 - not listening yet
+                request = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+                up = "result" in requests.post(self.url, json=request, timeout=2).json()
+            except (requests.RequestException, ValueError):  # not listening yet
                 up = False
             if up:
                 break

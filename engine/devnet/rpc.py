@@ -8,11 +8,13 @@ keeps a swap at two requests.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from eth_abi.abi import decode
 from web3 import Web3
 
@@ -54,14 +56,19 @@ class Chain:
 
     def __init__(self, url: str, timeout_s: float = 120):
         self.url = url
-        self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout_s}))
+        self.timeout_s = timeout_s
+        # A plain session of our own: web3's HTTPProvider shares one process-wide
+        # session cache and lock, which another test's threads could hold.
+        self._session = requests.Session()
+        self._ids = itertools.count(1)
         self.accounts: list[str] = [Web3.to_checksum_address(a) for a in self.rpc("eth_accounts")]
         self.sender = self.accounts[0]
 
     # --- raw ---------------------------------------------------------------
 
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
-        response = self.w3.provider.make_request(method, params or [])  # type: ignore[arg-type]
+        request = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params or []}
+        response = self._session.post(self.url, json=request, timeout=self.timeout_s).json()
         if "error" in response:
             raise RpcError(method, dict(response["error"]))
         return response["result"]
