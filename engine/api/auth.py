@@ -36,6 +36,7 @@ RPC_ROLES: dict[str, Role] = {
     _SERVICE + "StreamOpportunities": "viewer",
     _SERVICE + "ListOpportunities": "viewer",
     _SERVICE + "GetConfig": "admin",
+    _SERVICE + "GetStats": "viewer",
     _SERVICE + "SimulateOpportunity": "trader",
     _SERVICE + "ExecuteOpportunity": "trader",
     _SERVICE + "GetTrade": "viewer",

@@ -134,20 +134,26 @@ class GetStatusResponse(_message.Message):
     def __init__(self, version: _Optional[str] = ..., mode: _Optional[_Union[Mode, str]] = ..., chains: _Optional[_Iterable[_Union[ChainStatus, _Mapping]]] = ..., tokens: _Optional[int] = ..., pools: _Optional[int] = ..., cycles: _Optional[int] = ..., opportunities: _Optional[int] = ..., subscribers: _Optional[int] = ..., uptime_seconds: _Optional[int] = ...) -> None: ...
 
 class Token(_message.Message):
-    __slots__ = ("chain_id", "address", "symbol", "decimals", "is_base", "is_native")
+    __slots__ = ("chain_id", "address", "symbol", "decimals", "is_base", "is_native", "usd_price", "usd_price_updated_unix", "usd_price_feed")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     DECIMALS_FIELD_NUMBER: _ClassVar[int]
     IS_BASE_FIELD_NUMBER: _ClassVar[int]
     IS_NATIVE_FIELD_NUMBER: _ClassVar[int]
+    USD_PRICE_FIELD_NUMBER: _ClassVar[int]
+    USD_PRICE_UPDATED_UNIX_FIELD_NUMBER: _ClassVar[int]
+    USD_PRICE_FEED_FIELD_NUMBER: _ClassVar[int]
     chain_id: int
     address: str
     symbol: str
     decimals: int
     is_base: bool
     is_native: bool
-    def __init__(self, chain_id: _Optional[int] = ..., address: _Optional[str] = ..., symbol: _Optional[str] = ..., decimals: _Optional[int] = ..., is_base: _Optional[bool] = ..., is_native: _Optional[bool] = ...) -> None: ...
+    usd_price: float
+    usd_price_updated_unix: int
+    usd_price_feed: str
+    def __init__(self, chain_id: _Optional[int] = ..., address: _Optional[str] = ..., symbol: _Optional[str] = ..., decimals: _Optional[int] = ..., is_base: _Optional[bool] = ..., is_native: _Optional[bool] = ..., usd_price: _Optional[float] = ..., usd_price_updated_unix: _Optional[int] = ..., usd_price_feed: _Optional[str] = ...) -> None: ...
 
 class ListTokensRequest(_message.Message):
     __slots__ = ("chain_id",)
@@ -196,7 +202,7 @@ class V3State(_message.Message):
     def __init__(self, sqrt_price_x96: _Optional[str] = ..., tick: _Optional[int] = ..., liquidity: _Optional[str] = ..., tick_spacing: _Optional[int] = ..., initialized_ticks: _Optional[int] = ..., ticks: _Optional[_Iterable[_Union[Tick, _Mapping]]] = ...) -> None: ...
 
 class Pool(_message.Message):
-    __slots__ = ("chain_id", "address", "kind", "dex", "token0", "token1", "fee_pips", "v2", "v3", "price", "updated_block")
+    __slots__ = ("chain_id", "address", "kind", "dex", "token0", "token1", "fee_pips", "v2", "v3", "price", "updated_block", "oracle_deviation", "off_oracle")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +214,8 @@ class Pool(_message.Message):
     V3_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    ORACLE_DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    OFF_ORACLE_FIELD_NUMBER: _ClassVar[int]
     chain_id: int
     address: str
     kind: PoolKind
@@ -219,7 +227,9 @@ class Pool(_message.Message):
     v3: V3State
     price: float
     updated_block: int
-    def __init__(self, chain_id: _Optional[int] = ..., address: _Optional[str] = ..., kind: _Optional[_Union[PoolKind, str]] = ..., dex: _Optional[str] = ..., token0: _Optional[str] = ..., token1: _Optional[str] = ..., fee_pips: _Optional[int] = ..., v2: _Optional[_Union[V2State, _Mapping]] = ..., v3: _Optional[_Union[V3State, _Mapping]] = ..., price: _Optional[float] = ..., updated_block: _Optional[int] = ...) -> None: ...
+    oracle_deviation: float
+    off_oracle: bool
+    def __init__(self, chain_id: _Optional[int] = ..., address: _Optional[str] = ..., kind: _Optional[_Union[PoolKind, str]] = ..., dex: _Optional[str] = ..., token0: _Optional[str] = ..., token1: _Optional[str] = ..., fee_pips: _Optional[int] = ..., v2: _Optional[_Union[V2State, _Mapping]] = ..., v3: _Optional[_Union[V3State, _Mapping]] = ..., price: _Optional[float] = ..., updated_block: _Optional[int] = ..., oracle_deviation: _Optional[float] = ..., off_oracle: _Optional[bool] = ...) -> None: ...
 
 class ListPoolsRequest(_message.Message):
     __slots__ = ("chain_id", "token", "include_ticks")
@@ -350,7 +360,7 @@ class PriceUpdate(_message.Message):
     def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_hash: _Optional[str] = ..., prices: _Optional[_Iterable[_Union[PoolPrice, _Mapping]]] = ..., snapshot: _Optional[bool] = ..., observed_unix_nanos: _Optional[int] = ..., published_unix_nanos: _Optional[int] = ..., dropped: _Optional[int] = ...) -> None: ...
 
 class Opportunity(_message.Message):
-    __slots__ = ("id", "chain_id", "block_number", "block_hash", "base_token", "pools", "tokens", "zero_for_one", "amount_in", "amounts", "amount_out", "profit_gross", "gas_units", "gas_cost", "profit_net", "observed_unix_nanos", "published_unix_nanos")
+    __slots__ = ("id", "chain_id", "block_number", "block_hash", "base_token", "pools", "tokens", "zero_for_one", "amount_in", "amounts", "amount_out", "profit_gross", "gas_units", "gas_cost", "profit_net", "observed_unix_nanos", "published_unix_nanos", "model_score", "anomalous", "model_decision", "model_reason", "profit_net_usd", "gas_cost_usd")
     ID_FIELD_NUMBER: _ClassVar[int]
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -368,6 +378,12 @@ class Opportunity(_message.Message):
     PROFIT_NET_FIELD_NUMBER: _ClassVar[int]
     OBSERVED_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ANOMALOUS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_DECISION_FIELD_NUMBER: _ClassVar[int]
+    MODEL_REASON_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_NET_USD_FIELD_NUMBER: _ClassVar[int]
+    GAS_COST_USD_FIELD_NUMBER: _ClassVar[int]
     id: str
     chain_id: int
     block_number: int
@@ -385,7 +401,13 @@ class Opportunity(_message.Message):
     profit_net: str
     observed_unix_nanos: int
     published_unix_nanos: int
-    def __init__(self, id: _Optional[str] = ..., chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_hash: _Optional[str] = ..., base_token: _Optional[str] = ..., pools: _Optional[_Iterable[str]] = ..., tokens: _Optional[_Iterable[str]] = ..., zero_for_one: _Optional[_Iterable[bool]] = ..., amount_in: _Optional[str] = ..., amounts: _Optional[_Iterable[str]] = ..., amount_out: _Optional[str] = ..., profit_gross: _Optional[str] = ..., gas_units: _Optional[int] = ..., gas_cost: _Optional[str] = ..., profit_net: _Optional[str] = ..., observed_unix_nanos: _Optional[int] = ..., published_unix_nanos: _Optional[int] = ...) -> None: ...
+    model_score: float
+    anomalous: bool
+    model_decision: str
+    model_reason: str
+    profit_net_usd: float
+    gas_cost_usd: float
+    def __init__(self, id: _Optional[str] = ..., chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_hash: _Optional[str] = ..., base_token: _Optional[str] = ..., pools: _Optional[_Iterable[str]] = ..., tokens: _Optional[_Iterable[str]] = ..., zero_for_one: _Optional[_Iterable[bool]] = ..., amount_in: _Optional[str] = ..., amounts: _Optional[_Iterable[str]] = ..., amount_out: _Optional[str] = ..., profit_gross: _Optional[str] = ..., gas_units: _Optional[int] = ..., gas_cost: _Optional[str] = ..., profit_net: _Optional[str] = ..., observed_unix_nanos: _Optional[int] = ..., published_unix_nanos: _Optional[int] = ..., model_score: _Optional[float] = ..., anomalous: _Optional[bool] = ..., model_decision: _Optional[str] = ..., model_reason: _Optional[str] = ..., profit_net_usd: _Optional[float] = ..., gas_cost_usd: _Optional[float] = ...) -> None: ...
 
 class StreamOpportunitiesRequest(_message.Message):
     __slots__ = ("chain_ids", "base_tokens", "min_profit_net")
@@ -452,6 +474,171 @@ class GetConfigResponse(_message.Message):
     CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     config_json: str
     def __init__(self, config_json: _Optional[str] = ...) -> None: ...
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ("chain_id", "max_points")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    max_points: int
+    def __init__(self, chain_id: _Optional[int] = ..., max_points: _Optional[int] = ...) -> None: ...
+
+class TokenPnl(_message.Message):
+    __slots__ = ("chain_id", "token", "symbol", "decimals", "today", "last_7d", "all_time")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    DECIMALS_FIELD_NUMBER: _ClassVar[int]
+    TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_7D_FIELD_NUMBER: _ClassVar[int]
+    ALL_TIME_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    token: str
+    symbol: str
+    decimals: int
+    today: str
+    last_7d: str
+    all_time: str
+    def __init__(self, chain_id: _Optional[int] = ..., token: _Optional[str] = ..., symbol: _Optional[str] = ..., decimals: _Optional[int] = ..., today: _Optional[str] = ..., last_7d: _Optional[str] = ..., all_time: _Optional[str] = ...) -> None: ...
+
+class GasSpent(_message.Message):
+    __slots__ = ("chain_id", "today", "last_7d", "all_time")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_7D_FIELD_NUMBER: _ClassVar[int]
+    ALL_TIME_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    today: str
+    last_7d: str
+    all_time: str
+    def __init__(self, chain_id: _Optional[int] = ..., today: _Optional[str] = ..., last_7d: _Optional[str] = ..., all_time: _Optional[str] = ...) -> None: ...
+
+class UsdPnl(_message.Message):
+    __slots__ = ("today", "last_7d", "all_time", "complete")
+    TODAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_7D_FIELD_NUMBER: _ClassVar[int]
+    ALL_TIME_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    today: float
+    last_7d: float
+    all_time: float
+    complete: bool
+    def __init__(self, today: _Optional[float] = ..., last_7d: _Optional[float] = ..., all_time: _Optional[float] = ..., complete: _Optional[bool] = ...) -> None: ...
+
+class TradeCounts(_message.Message):
+    __slots__ = ("total", "by_status", "in_flight", "success_rate", "today")
+    class ByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_RATE_FIELD_NUMBER: _ClassVar[int]
+    TODAY_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    by_status: _containers.ScalarMap[str, int]
+    in_flight: int
+    success_rate: float
+    today: int
+    def __init__(self, total: _Optional[int] = ..., by_status: _Optional[_Mapping[str, int]] = ..., in_flight: _Optional[int] = ..., success_rate: _Optional[float] = ..., today: _Optional[int] = ...) -> None: ...
+
+class LatencyStat(_message.Message):
+    __slots__ = ("stage", "samples", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    P50_MS_FIELD_NUMBER: _ClassVar[int]
+    P90_MS_FIELD_NUMBER: _ClassVar[int]
+    P99_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    stage: str
+    samples: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    def __init__(self, stage: _Optional[str] = ..., samples: _Optional[int] = ..., p50_ms: _Optional[float] = ..., p90_ms: _Optional[float] = ..., p99_ms: _Optional[float] = ..., max_ms: _Optional[float] = ...) -> None: ...
+
+class ProcessResources(_message.Message):
+    __slots__ = ("rss_bytes", "cpu_percent", "cpu_seconds", "threads", "open_files", "uptime_seconds")
+    RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    CPU_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    THREADS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FILES_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    rss_bytes: int
+    cpu_percent: float
+    cpu_seconds: float
+    threads: int
+    open_files: int
+    uptime_seconds: int
+    def __init__(self, rss_bytes: _Optional[int] = ..., cpu_percent: _Optional[float] = ..., cpu_seconds: _Optional[float] = ..., threads: _Optional[int] = ..., open_files: _Optional[int] = ..., uptime_seconds: _Optional[int] = ...) -> None: ...
+
+class PnlPoint(_message.Message):
+    __slots__ = ("unix_nanos", "chain_id", "token", "trade_id", "profit", "cumulative", "gas_wei", "net_usd")
+    UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TRADE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROFIT_FIELD_NUMBER: _ClassVar[int]
+    CUMULATIVE_FIELD_NUMBER: _ClassVar[int]
+    GAS_WEI_FIELD_NUMBER: _ClassVar[int]
+    NET_USD_FIELD_NUMBER: _ClassVar[int]
+    unix_nanos: int
+    chain_id: int
+    token: str
+    trade_id: str
+    profit: str
+    cumulative: str
+    gas_wei: str
+    net_usd: float
+    def __init__(self, unix_nanos: _Optional[int] = ..., chain_id: _Optional[int] = ..., token: _Optional[str] = ..., trade_id: _Optional[str] = ..., profit: _Optional[str] = ..., cumulative: _Optional[str] = ..., gas_wei: _Optional[str] = ..., net_usd: _Optional[float] = ...) -> None: ...
+
+class LatencyPoint(_message.Message):
+    __slots__ = ("unix_nanos", "stage", "samples", "p50_ms", "p99_ms")
+    UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    P50_MS_FIELD_NUMBER: _ClassVar[int]
+    P99_MS_FIELD_NUMBER: _ClassVar[int]
+    unix_nanos: int
+    stage: str
+    samples: int
+    p50_ms: float
+    p99_ms: float
+    def __init__(self, unix_nanos: _Optional[int] = ..., stage: _Optional[str] = ..., samples: _Optional[int] = ..., p50_ms: _Optional[float] = ..., p99_ms: _Optional[float] = ...) -> None: ...
+
+class GetStatsResponse(_message.Message):
+    __slots__ = ("generated_unix_nanos", "pnl", "gas", "usd", "trades", "opportunities_today", "opportunities_total", "latencies", "resources", "pnl_series", "latency_series", "execution_enabled")
+    GENERATED_UNIX_NANOS_FIELD_NUMBER: _ClassVar[int]
+    PNL_FIELD_NUMBER: _ClassVar[int]
+    GAS_FIELD_NUMBER: _ClassVar[int]
+    USD_FIELD_NUMBER: _ClassVar[int]
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITIES_TODAY_FIELD_NUMBER: _ClassVar[int]
+    OPPORTUNITIES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LATENCIES_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    PNL_SERIES_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_SERIES_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    generated_unix_nanos: int
+    pnl: _containers.RepeatedCompositeFieldContainer[TokenPnl]
+    gas: _containers.RepeatedCompositeFieldContainer[GasSpent]
+    usd: UsdPnl
+    trades: TradeCounts
+    opportunities_today: int
+    opportunities_total: int
+    latencies: _containers.RepeatedCompositeFieldContainer[LatencyStat]
+    resources: ProcessResources
+    pnl_series: _containers.RepeatedCompositeFieldContainer[PnlPoint]
+    latency_series: _containers.RepeatedCompositeFieldContainer[LatencyPoint]
+    execution_enabled: bool
+    def __init__(self, generated_unix_nanos: _Optional[int] = ..., pnl: _Optional[_Iterable[_Union[TokenPnl, _Mapping]]] = ..., gas: _Optional[_Iterable[_Union[GasSpent, _Mapping]]] = ..., usd: _Optional[_Union[UsdPnl, _Mapping]] = ..., trades: _Optional[_Union[TradeCounts, _Mapping]] = ..., opportunities_today: _Optional[int] = ..., opportunities_total: _Optional[int] = ..., latencies: _Optional[_Iterable[_Union[LatencyStat, _Mapping]]] = ..., resources: _Optional[_Union[ProcessResources, _Mapping]] = ..., pnl_series: _Optional[_Iterable[_Union[PnlPoint, _Mapping]]] = ..., latency_series: _Optional[_Iterable[_Union[LatencyPoint, _Mapping]]] = ..., execution_enabled: _Optional[bool] = ...) -> None: ...
 
 class TradeStatusChange(_message.Message):
     __slots__ = ("status", "at_unix_nanos", "tx_hash", "detail")

@@ -81,6 +81,11 @@ class EngineServiceStub:
                 request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.SerializeToString,
                 response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.FromString,
                 _registered_method=True)
+        self.GetStats = channel.unary_unary(
+                '/arbitrage.v1.EngineService/GetStats',
+                request_serializer=arbitrage_dot_v1_dot_engine__pb2.GetStatsRequest.SerializeToString,
+                response_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetStatsResponse.FromString,
+                _registered_method=True)
         self.SimulateOpportunity = channel.unary_unary(
                 '/arbitrage.v1.EngineService/SimulateOpportunity',
                 request_serializer=arbitrage_dot_v1_dot_engine__pb2.SimulateOpportunityRequest.SerializeToString,
@@ -197,6 +202,15 @@ class EngineServiceServicer:
 
     def GetConfig(self, request, context):
         """The running configuration with secrets redacted. Role: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStats(self, request, context):
+        """Trading statistics (realized PnL, trade counts, gas), the engine's own
+        latency percentiles and resource use, and the performance series behind
+        the dashboard's charts. Role: viewer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -331,6 +345,11 @@ def add_EngineServiceServicer_to_server(servicer, server):
                     servicer.GetConfig,
                     request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.FromString,
                     response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.SerializeToString,
+            ),
+            'GetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStats,
+                    request_deserializer=arbitrage_dot_v1_dot_engine__pb2.GetStatsRequest.FromString,
+                    response_serializer=arbitrage_dot_v1_dot_engine__pb2.GetStatsResponse.SerializeToString,
             ),
             'SimulateOpportunity': grpc.unary_unary_rpc_method_handler(
                     servicer.SimulateOpportunity,
@@ -627,6 +646,33 @@ class EngineService:
             '/arbitrage.v1.EngineService/GetConfig',
             arbitrage_dot_v1_dot_engine__pb2.GetConfigRequest.SerializeToString,
             arbitrage_dot_v1_dot_engine__pb2.GetConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arbitrage.v1.EngineService/GetStats',
+            arbitrage_dot_v1_dot_engine__pb2.GetStatsRequest.SerializeToString,
+            arbitrage_dot_v1_dot_engine__pb2.GetStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
