@@ -121,7 +121,8 @@ chromium:
 		sudo_cmd=""; [ "$$(id -u)" -eq 0 ] || sudo_cmd="sudo"; \
 		$$sudo_cmd apt-get update -qq && $$sudo_cmd apt-get install -y -qq chromium; }
 
-test-e2e: venv npm frontend chromium ## The dashboard in headless Chromium against the real gateway and engine
+# The browser test trades on a devnet: it needs the executor's artifact (its rule is below).
+test-e2e: build npm frontend chromium contracts/out/ArbExecutor.sol/ArbExecutor.json ## The dashboard in headless Chromium against the devnet, the engine and the gateway
 	ARBX_E2E_REQUIRED=1 $(PY) -m pytest tests/test_dashboard_e2e.py $(PYTEST_ARGS)
 
 # --- benchmarks --------------------------------------------------------------

@@ -48,12 +48,15 @@ class EngineApp:
             self.engine.observers.append(self.models)
         self.executor = build_executor(self.engine, config)
         models = self.models
-        # the execution gate: skips opportunities through pools the models flag as anomalous
-        self.gate = (ModelGate(models.predict, lambda: models.anomaly_threshold,
+        # the strategy's model decision: the verdict each published opportunity carries, and
+        # the execution gate that enforces it (skips opportunities through anomalous pools)
+        self.gate = (ModelGate(models.anomaly, lambda: models.anomaly_threshold,
                                skip_anomalous=config.models.skip_anomalous)
                      if models is not None else None)
-        if self.executor is not None and self.gate is not None:
-            self.executor.gate = self.gate
+        if self.gate is not None:
+            self.engine.scorer = self.gate
+            if self.executor is not None:
+                self.executor.gate = self.gate
         self.api = ApiServer(self.engine, self.store, config.api, config.auth, self.executor,
                              self.models)
         self.metrics_port: int | None = None
@@ -74,7 +77,7 @@ class EngineApp:
             self._chain_task = asyncio.create_task(self._chain_runner(self.engine, self.config))
         if self.executor is not None:
             # reconciles trades.db with the chains before it trades (or answers ExecuteOpportunity)
-            await self.executor.start()
+            await self.executor.start(auto=self.executor.config.auto_trade)
         log.info("engine serving", extra={
             "grpc_port": self.port, "metrics_port": self.metrics_port,
             "chains": [c.chain_id for c in self.config.chains],

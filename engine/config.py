@@ -1,9 +1,19 @@
-"""The engine's configuration: ``config.json`` (system) + environment / ``.env`` (secrets).
+"""The engine's configuration: ``config.json`` (system), per-component YAML files,
+and environment / ``.env`` (secrets).
 
 Validated once at start-up; every error names the file and the key
 (``config.json: chains[0].rpc_url: ...``). Secret values are ``SecretStr``
 (printed as ``**********``) and may be written in the file encrypted as
 ``"fernet:<token>"`` with the Fernet key in ``ARBX_CONFIG_KEY``.
+
+Per-component YAML: a top-level section of config.json may be given as the
+name of a YAML file holding it, relative to config.json's folder
+(``"execution": "execution.yaml"``, ``"models": "config.d/models.yaml"``). The
+file holds what the section's JSON value would (an empty file: an empty
+section); errors in it name the file and the key inside it
+(``execution.yaml: risk.max_in_flight: ...``). Relative paths in any section are
+relative to config.json's folder. In YAML, quote addresses: an unquoted
+``0x…`` is read as a number.
 
 Environment (or ``.env`` beside config.json; the environment wins):
   ARBX_CONFIG_KEY   Fernet key for ``fernet:`` values
@@ -17,9 +27,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import (
     BaseModel,
@@ -35,6 +47,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FERNET_PREFIX = "fernet:"
+YAML_SUFFIXES = (".yaml", ".yml")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _DECIMAL = re.compile(r"^[0-9]+$")
 
@@ -48,6 +61,11 @@ def _address(value: object) -> object:
         return value.lower()
     if isinstance(value, str):
         raise ValueError("must be a 0x-prefixed 20-byte hex address")  # noqa: TRY004 - pydantic reports ValueError
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError
+            "must be a 0x-prefixed 20-byte hex address as a string (in YAML, quote it: "
+            "an unquoted 0x... is read as a number)"
+        )
     return value
 
 
@@ -127,6 +145,24 @@ class PoolConfig(BaseModel):
     token1: Address
 
 
+class PriceFeedConfig(_Model):
+    """A Chainlink ``AggregatorV3Interface`` feed pricing a token in USD."""
+
+    feed: Address
+    max_staleness_s: int | None = Field(
+        default=None, ge=1, description="an older answer is rejected; default oracle_max_staleness_s"
+    )
+
+
+def _feed(value: object) -> object:
+    # "token": "0xfeed..." is short for {"feed": "0xfeed..."}
+    if isinstance(value, str):
+        return {"feed": value}
+    if isinstance(value, dict | PriceFeedConfig):
+        return value
+    raise ValueError("must be a feed address or an object {feed, max_staleness_s}")
+
+
 class ChainConfig(BaseModel):
     """One chain. Extra keys (the devnet's deployer, executor, simulator...) are ignored."""
 
@@ -150,6 +186,20 @@ class ChainConfig(BaseModel):
     )
     reorg_depth: int = Field(default=64, ge=1, le=10_000, description="blocks kept for rollback")
     poll_interval_s: float = Field(default=1.0, gt=0, description="HTTP polling fallback")
+    price_feeds: dict[str, Annotated[PriceFeedConfig, BeforeValidator(_feed)]] = Field(
+        default_factory=dict,
+        description="token (address or symbol) -> its USD feed: an address or {feed, max_staleness_s}",
+    )
+    oracle_refresh_blocks: int = Field(
+        default=10, ge=1, le=100_000, description="the feeds are read at start and every this many blocks"
+    )
+    oracle_max_staleness_s: int = Field(
+        default=3600, ge=1, description="answers older than this (chain time) are rejected"
+    )
+    max_oracle_deviation: float = Field(
+        default=0.02, gt=0, le=10,
+        description="a pool whose mid price strays more than this (relative) from the oracles is off oracle",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -166,6 +216,12 @@ class ChainConfig(BaseModel):
             self._resolve(base, f"base_tokens[{i}]")
         if self.native_token is not None:
             self._resolve(self.native_token, "native_token")
+        seen: dict[str, str] = {}
+        for ref in self.price_feeds:
+            token = self._resolve(ref, f"price_feeds.{ref}")
+            if token in seen:
+                raise ValueError(f"price_feeds.{ref}: token {token} already has a feed (key {seen[token]!r})")
+            seen[token] = ref
         return self
 
     def _resolve(self, ref: str, key: str) -> str:
@@ -180,6 +236,10 @@ class ChainConfig(BaseModel):
         if self.native_token is not None:
             return self._resolve(self.native_token, "native_token")
         return next((t.address for t in self.tokens if t.symbol == "WETH"), None)
+
+    def feeds(self) -> dict[str, PriceFeedConfig]:
+        """The price feeds by lowercase token address."""
+        return {self._resolve(ref, f"price_feeds.{ref}"): feed for ref, feed in self.price_feeds.items()}
 
     def base_token_addresses(self) -> list[str]:
         if self.base_tokens:
@@ -293,6 +353,11 @@ class ExecutionConfig(_Model):
         default="observe",
         description="observe: no simulation; dry_run: simulate and record, never send; live",
     )
+    auto_trade: bool = Field(
+        default=True,
+        description="the engine trades each block's opportunities itself; false: only "
+        "ExecuteOpportunity requests (a trader's click) trade",
+    )
     keystore: Path | None = Field(
         default=None, description="keystore v3 file; default the top-level keystore.path"
     )
@@ -323,7 +388,8 @@ class ModelsConfig(_Model):
         "default the IsolationForest's registered threshold",
     )
     skip_anomalous: bool = Field(
-        default=True, description="the execution gate skips opportunities through an anomalous pool"
+        default=True, description="opportunities through an anomalous pool get the decision "
+        "skip: not auto-traded, ExecuteOpportunity refused; off: flagged but passed"
     )
     watch_interval_s: float = Field(
         default=5.0, gt=0, description="how often the registry's champion aliases are polled"
@@ -376,7 +442,9 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _problem(source: str, loc: tuple[int | str, ...], msg: str) -> str:
+def _problem(
+    source: str, loc: tuple[int | str, ...], msg: str, sections: Mapping[str, str] | None = None
+) -> str:
     # "Value error, base_tokens[0]: ..." from a model validator: fold the key into the path
     msg = msg.removeprefix("Value error, ")
     where = _loc(loc)
@@ -384,6 +452,11 @@ def _problem(source: str, loc: tuple[int | str, ...], msg: str) -> str:
     if nested:
         where = f"{where}.{nested.group(1)}" if where else nested.group(1)
         msg = nested.group(2)
+    # a section read from its own YAML file: name that file and the key inside it
+    section = re.match(r"^[A-Za-z_]\w*", where)
+    if sections and section and section.group(0) in sections:
+        source = sections[section.group(0)]
+        where = where[section.end():].removeprefix(".")
     return f"{source}: {where or '(top level)'}: {msg}"
 
 
@@ -423,9 +496,11 @@ def _resolve_paths(config: EngineConfig, base: Path) -> EngineConfig:
 
 
 def parse_config(
-    raw: object, *, source: str = "config.json", secrets: EnvSecrets | None = None
+    raw: object, *, source: str = "config.json", secrets: EnvSecrets | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> EngineConfig:
-    """Validate an already-parsed document; ``source`` names it in errors."""
+    """Validate an already-parsed document; ``source`` names it in errors, and
+    ``sections`` (section -> file) the files top-level sections were read from."""
     secrets = secrets or EnvSecrets()
     context: dict[str, Any] = {}
     if secrets.config_key is not None:
@@ -436,7 +511,7 @@ def parse_config(
     try:
         config = EngineConfig.model_validate(raw, context=context)
     except ValidationError as exc:
-        problems = [_problem(source, e["loc"], e["msg"]) for e in exc.errors()]
+        problems = [_problem(source, e["loc"], e["msg"], sections) for e in exc.errors()]
         raise ConfigError("\n".join(problems)) from None
     if secrets.jwt_secret is not None:
         jwt = config.auth.jwt.model_copy(update={"hs256_secret": secrets.jwt_secret})
@@ -446,9 +521,37 @@ def parse_config(
     return config
 
 
+def _read_yaml_sections(raw: object, base: Path, source: str) -> tuple[object, dict[str, str]]:
+    """``raw`` with each top-level ``"section": "<file>.yaml"`` replaced by the file's
+    content; returns it and section -> file name (as written) for the errors."""
+    if not isinstance(raw, dict):
+        return raw, {}
+    document = dict(raw)
+    sections: dict[str, str] = {}
+    for key, value in raw.items():
+        if not (isinstance(value, str) and value.lower().endswith(YAML_SUFFIXES)):
+            continue
+        path = Path(value) if Path(value).is_absolute() else base / value
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: {key}: {value}: no such file") from None
+        except OSError as exc:
+            raise ConfigError(f"{source}: {key}: {value}: {exc.strerror}") from None
+        try:
+            content = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+            raise ConfigError(f"{value}: {where}{getattr(exc, 'problem', exc)}") from None
+        document[key] = {} if content is None else content
+        sections[key] = value
+    return document, sections
+
+
 def load_config(path: Path | str, env_file: Path | str | None = None) -> EngineConfig:
-    """Read ``path`` (JSON) and the secrets from the environment and ``env_file``
-    (default: ``.env`` beside the config file, if present)."""
+    """Read ``path`` (JSON), the YAML files its sections name, and the secrets from
+    the environment and ``env_file`` (default: ``.env`` beside the config file, if present)."""
     path = Path(path)
     try:
         raw = json.loads(path.read_text())
@@ -456,9 +559,10 @@ def load_config(path: Path | str, env_file: Path | str | None = None) -> EngineC
         raise ConfigError(f"{path}: no such file") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path.name}: line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    raw, sections = _read_yaml_sections(raw, path.parent, path.name)
     env_path = Path(env_file) if env_file is not None else path.parent / ".env"
     secrets = EnvSecrets(_env_file=env_path if env_path.exists() else None)  # type: ignore[call-arg]
-    config = parse_config(raw, source=path.name, secrets=secrets)
+    config = parse_config(raw, source=path.name, secrets=secrets, sections=sections)
     return _resolve_paths(config, path.parent.resolve())
 
 

@@ -52,6 +52,22 @@ CHAIN_RPC_ERRORS = Counter(
 )
 STORE_QUEUE = Gauge("arbx_store_queue_rows", "Rows waiting for the SQLite writer")
 STORE_WRITES = Counter("arbx_store_rows_written_total", "Rows written to arbitrage.db", ["table"])
+ORACLE_READS = Counter(
+    "arbx_oracle_reads_total", "Price-feed answers read (engine/chain/oracle.py)", ["chain_id"]
+)
+ORACLE_ERRORS = Counter(
+    "arbx_oracle_errors_total",
+    "Price-feed answers rejected (non_positive, stale, incomplete, call_failed); the last good one is kept",
+    ["chain_id", "reason"],
+)
+ORACLE_PRICE = Gauge(
+    "arbx_oracle_price_usd", "Last accepted reference price, USD per token", ["chain_id", "token"]
+)
+OFF_ORACLE_POOLS = Gauge(
+    "arbx_off_oracle_pools",
+    "Pools whose mid price strays beyond max_oracle_deviation from the oracles (at the last feed read)",
+    ["chain_id"],
+)
 
 
 def serve_metrics(host: str, port: int) -> int:

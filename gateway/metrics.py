@@ -22,6 +22,9 @@ class GatewayMetrics:
                                     ["scope"], registry=r)
         self.engine_errors = Counter("arbx_gateway_engine_errors_total",
                                      "Engine calls that failed", ["kind"], registry=r)
+        self.engine_reads = Counter("arbx_gateway_engine_shared_reads_total",
+                                    "Shared engine reads (status, tokens, pools) by who "
+                                    "answered: engine or cache", ["source"], registry=r)
         self.ws_connections = Gauge("arbx_gateway_ws_connections", "Open WebSocket connections",
                                     registry=r)
         self.ws_messages = Counter("arbx_gateway_ws_messages_total", "WebSocket messages queued",

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 import engine_rs
+from engine.api import convert
+from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.config import EngineConfig, EnvSecrets, parse_config
 from engine.core import Engine
-from engine.core.state import V2PoolState, V3PoolState
 from engine.devnet import artifacts
 from engine.devnet.config import ChainConfig as DevnetChain
 from engine.devnet.node import ANVIL_BIN, AnvilNode, NodeOptions
@@ -119,12 +120,19 @@ def chain_state(world: World) -> dict[str, tuple[Any, ...]]:
 
 
 def engine_state(engine: Engine) -> dict[str, tuple[Any, ...]]:
+    """The engine's pools as the ListPools RPC serves them (``Engine.pools``, the Market's
+    PoolViews, through ``convert.pool`` with every initialized tick), decoded."""
     out: dict[str, tuple[Any, ...]] = {}
-    for pool in engine.pools(CHAIN_ID):
-        if isinstance(pool, V2PoolState):
-            out[pool.address] = ("v2", pool.reserve0, pool.reserve1)
-        elif isinstance(pool, V3PoolState):
-            out[pool.address] = ("v3", pool.sqrt_price_x96, pool.tick, pool.liquidity, dict(pool.ticks))
+    for view in engine.pools(CHAIN_ID):
+        pool = convert.pool(view, engine.view.tokens, updated_block=engine.updated_block(view),
+                            include_ticks=True)
+        if pool.kind == pb.POOL_KIND_V2:
+            out[pool.address] = ("v2", int(pool.v2.reserve0), int(pool.v2.reserve1))
+        else:
+            v3 = pool.v3
+            assert v3.initialized_ticks == len(v3.ticks)
+            ticks = {t.tick: (int(t.liquidity_gross), int(t.liquidity_net)) for t in v3.ticks}
+            out[pool.address] = ("v3", int(v3.sqrt_price_x96), v3.tick, int(v3.liquidity), ticks)
     return out
 
 
@@ -153,12 +161,10 @@ def _quote(market: engine_rs.Market, pool: str, token_in: str, amount: int) -> o
 
 
 def assert_engine_matches_chain(world: World, engine: Engine) -> int:
-    """The engine's read model and its engine_rs market both equal a fresh chain read.
-
-    engine_rs exposes no getters, so its state is compared through exact quotes:
-    every pool, both directions, amounts from tiny to a large share of the pool,
-    against a fresh engine_rs.Market built from the chain read. Returns the
-    number of quotes compared.
+    """The engine's pools, as ListPools serves them, equal a fresh chain read; and its
+    engine_rs market quotes exactly like a fresh engine_rs.Market built from that read:
+    every pool, both directions, amounts from tiny to a large share of the pool.
+    Returns the number of quotes compared.
     """
     expected = chain_state(world)
     actual = engine_state(engine)

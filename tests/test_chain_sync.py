@@ -65,8 +65,8 @@ def test_initial_sync_equals_the_chain(devnet: World) -> None:
             assert chain_status.pools == 26
             assert assert_engine_matches_chain(devnet, engine) > 0
             # V3 pools hold their seeded positions: initialized ticks were read
-            v3 = [p for p in engine.pools(CHAIN_ID) if hasattr(p, "ticks")]
-            assert len(v3) == 10 and all(len(p.ticks) >= 2 for p in v3)  # type: ignore[union-attr]
+            v3 = [p for p in engine.pools(CHAIN_ID) if p.kind == "v3"]
+            assert len(v3) == 10 and all(len(p.ticks or []) >= 2 for p in v3)
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
@@ -110,6 +110,56 @@ def test_state_equals_chain_after_thousands_of_simulated_events(devnet: World) -
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+
+
+def test_announced_block_costs_one_request(devnet: World) -> None:
+    """On WebSocket, the next block comes with its ``newHeads`` header: the follower reads
+    only its logs (one ``eth_getLogs``), no latest-header and header reads. Polling is
+    slowed to 30 s so that only notifications wake the follower."""
+
+    async def main() -> None:
+        config = engine_config(devnet.devnet, poll_interval_s=30.0)
+        engine = Engine(config)
+        follower = ChainFollower(config.chains[0], engine)
+        task = asyncio.create_task(follower.run())
+        try:
+            await wait_until(lambda: follower.last_processed == devnet.head(), "the initial sync")
+            # idle: back in wait_for_new_head after the round that follows the sync
+            waits = 0
+            wait_for_new_head = follower.client.wait_for_new_head
+
+            async def counted_wait() -> None:
+                nonlocal waits
+                waits += 1
+                await wait_for_new_head()
+
+            follower.client.wait_for_new_head = counted_wait  # type: ignore[method-assign]
+            await wait_until(lambda: waits > 0, "the follower to wait for a block")
+            calls: list[str] = []
+            request, batch = follower.client.request, follower.client.batch
+
+            async def counted_request(method: str, params: list[object]) -> object:
+                calls.append(method)
+                return await request(method, params)
+
+            async def counted_batch(batch_calls: list[tuple[str, list[object]]]) -> list[object]:
+                calls.extend(f"batch:{m}" for m, _ in batch_calls)
+                return await batch(batch_calls)
+
+            follower.client.request = counted_request  # type: ignore[method-assign]
+            follower.client.batch = counted_batch  # type: ignore[method-assign]
+            for i in range(3):
+                await asyncio.to_thread(simulate, devnet, 1, 100 + i, 8)
+                await wait_until(lambda: follower.last_processed == devnet.head(), "the block")
+            # (a batch of one call goes out as a plain request: both wrappers see it)
+            assert [c for c in calls if "eth_getLogs" in c] == ["batch:eth_getLogs", "eth_getLogs"] * 3
+            assert not [c for c in calls if "eth_getBlockBy" in c], calls
+            assert assert_engine_matches_chain(devnet, engine) > 0
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     asyncio.run(main())
 

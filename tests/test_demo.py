@@ -5,6 +5,7 @@ trade, and stop leaving no process behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -64,6 +65,7 @@ def test_demo_check_starts_everything_and_stops_clean(tmp_path: Path) -> None:
     assert result.returncode == 0, output
     assert "check passed" in output and "FAILED" not in output, output
     for line in ("GET / serves the dashboard's index.html", "GET /api/v1/status",
+                 "10 reference prices from the devnet's price feeds",
                  "arbx status", "role admin", "wrong password is refused", "opportunities recorded"):
         assert line in output, output
 
@@ -75,7 +77,9 @@ def test_demo_check_starts_everything_and_stops_clean(tmp_path: Path) -> None:
     env_file = tmp_path / "gateway" / ".env"
     assert env_file.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "gateway" / "auth_config.yaml").exists()
-    assert (tmp_path / "engine.json").exists()
+    # the engine's execution section is a per-component YAML file beside engine.json
+    assert json.loads((tmp_path / "engine.json").read_text())["execution"] == "engine-execution.yaml"
+    assert "mode: live" in (tmp_path / "engine-execution.yaml").read_text()
     for name in ("devnet", "devlogin", "engine", "gateway"):
         assert (tmp_path / "logs" / f"{name}.log").exists()
     from engine.devnet.keystore import DEV_PASSWORD

@@ -1,7 +1,8 @@
 """The devnet world (engine/devnet): `python -m engine.devnet up` from nothing,
 pools consistent with the config it writes, the keystore, the market
 simulator's swaps on chain, a gap it opens that the exact math (engine_rs)
-and the executor agree is profitable, and a clean shutdown.
+and the executor agree is profitable, the price feeds it moves, and a clean
+shutdown.
 
 One `up` (two anvil chains, interval mining) serves the module; the tests run
 in file order because the simulator tests change the chains' state.
@@ -25,13 +26,19 @@ from typing import Any
 import pytest
 from eth_utils import keccak, to_checksum_address
 
-from engine.devnet import artifacts, keystore, tokens
+from engine.devnet import artifacts, feeds, keystore, tokens
 from engine.devnet.config import ChainConfig, DevnetConfig, PoolConfig, load
 from engine.devnet.market import ChainMarket, MarketOptions, MarketSimulator
 from engine.devnet.node import ANVIL_BIN, AnvilNode, NodeOptions
 from engine.devnet.paths import REPO_ROOT
 from engine.devnet.rpc import Chain
-from engine.devnet.spec import PANCAKESWAP_V2, UNISWAP_V2, UNISWAP_V3
+from engine.devnet.spec import (
+    FEED_MAX_STALENESS_S,
+    PANCAKESWAP_V2,
+    PRICE_FEEDS,
+    UNISWAP_V2,
+    UNISWAP_V3,
+)
 from engine.devnet.v2 import read_reserves
 from engine.devnet.v3 import FEE_TIERS, Pool, V3Dex, max_usable_tick, min_usable_tick
 from engine.devnet.world import WorldOptions, build
@@ -467,6 +474,49 @@ def test_an_opened_gap_is_profitable_by_the_exact_math(devnet: Devnet) -> None:
         "execute", market.chain.call(config.executor, data, sender=config.trader)
     )
     assert realized == profit
+
+
+def test_price_feeds_follow_the_simulated_fair_price(devnet: Devnet) -> None:
+    """A feed per main token at its reference price (8 decimals, as Chainlink's USD feeds),
+    moved by the simulator when the fair price moves, refreshed by heartbeat otherwise."""
+    config = devnet.config.chains[1]  # the gap test traded on the first chain
+    chain = _chain(config)
+    symbols = {config.token_by_address(t).symbol for t in config.price_feeds}
+    assert symbols == set(PRICE_FEEDS) == {"WETH", "WBTC", "USDC", "USDT", "DAI"}
+    rounds = {}
+    for token, feed in config.price_feeds.items():
+        assert feed.max_staleness_s == FEED_MAX_STALENESS_S
+        assert feeds.decimals(chain, feed.feed) == 8
+        first = feeds.round_data(chain, feed.feed, 1)  # deployed at the reference price
+        assert first.answer == feeds.answer_of(config.token_by_address(token).reference_price_usd, 8)
+        assert _call(chain, feed.feed, artifacts.helpers()["PriceFeed"], "owner") == config.deployer
+        rounds[token] = feeds.latest(chain, feed.feed).round_id  # the simulator test may have moved it
+
+    options = MarketOptions(seed=SEED, feed_interval_s=5, feed_deviation=0.001, feed_heartbeat_s=60)
+    market = ChainMarket(config, options, random.Random(SEED))
+    weth, wbtc = config.token("WETH").address, config.token("WBTC").address
+    market.feed_answers.update({t: feeds.latest(chain, config.price_feeds[t].feed).answer
+                                for t in config.price_feeds})  # what the feeds answer now
+    market.fair_usd.update({t: a / 10**8 for t, a in market.feed_answers.items()})
+    start = market._feeds_checked_at
+    market.fair_usd[weth] *= 1.01  # moved: a new round
+    market.fair_usd[wbtc] *= 1.0004  # within the deviation threshold: none yet
+    assert market.update_feeds(start + 1) == 0  # not due before feed_interval_s
+    assert market.update_feeds(start + 5) == 1
+    _wait_for_pending(chain)
+    weth_feed = config.price_feeds[weth].feed
+    moved = feeds.latest(chain, weth_feed)
+    assert moved.answer == feeds.answer_of(market.fair_usd[weth], 8)
+    assert moved.round_id == rounds[weth] + 1
+    assert feeds.latest(chain, config.price_feeds[wbtc].feed).round_id == rounds[wbtc]
+    # the heartbeat: every feed gets a fresh round, moved or not
+    assert market.update_feeds(start + 70) == len(config.price_feeds)
+    _wait_for_pending(chain)
+    for token, feed in config.price_feeds.items():
+        latest = feeds.latest(chain, feed.feed)
+        assert latest.answer == feeds.answer_of(market.fair_usd[token], 8)
+        assert latest.round_id == rounds[token] + (2 if token == weth else 1)
+    assert market.stats.counts["feed rounds"] == 1 + len(config.price_feeds)
 
 
 def test_shutdown_leaves_no_anvil_running(devnet: Devnet) -> None:

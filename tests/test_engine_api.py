@@ -357,3 +357,29 @@ def test_tls(tmp_path: Path) -> None:
             await app.stop()
 
     run(scenario())
+
+
+def test_a_verified_jwt_is_remembered_only_until_it_expires(config: EngineConfig,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.api import auth as engine_auth
+
+    authenticator = engine_auth.Authenticator(config.auth)
+    metadata = _jwt("trader", exp_in=120)
+    calls = 0
+    verify = authenticator._verify_jwt
+
+    def counting(token: str) -> tuple[engine_auth.Principal, float]:
+        nonlocal calls
+        calls += 1
+        return verify(token)
+
+    monkeypatch.setattr(authenticator, "_verify_jwt", counting)
+    first = authenticator.authenticate(metadata)
+    assert authenticator.authenticate(metadata) == first == engine_auth.Principal("user-trader", "trader", "jwt")
+    assert calls == 1  # the second call came from the cache
+    # past its exp (by the engine's clock) the cache no longer answers: the token is
+    # verified again (PyJWT, on the real clock, still accepts it here)
+    later = time.time() + 121
+    monkeypatch.setattr(engine_auth.time, "time", lambda: later)
+    assert authenticator.authenticate(metadata) == first
+    assert calls == 2

@@ -40,6 +40,26 @@ def test_example_config_is_valid() -> None:
         (lambda c: c.update(serach={}), "config.json: serach: Extra inputs are not permitted"),
         (lambda c: c["chains"][1].update(chain_id=1), "config.json: chains[1].chain_id: 1 appears twice"),
         (lambda c: c.update(search={"min_profit": "1e18"}), "config.json: search.min_profit:"),
+        (lambda c: c["chains"][0].update(price_feeds={"DAI": "0x" + "1" * 40}),
+         "config.json: chains[0].price_feeds.DAI: 'DAI' is neither an address nor a symbol"),
+        (lambda c: c["chains"][0].update(price_feeds={"WETH": "0xfeed"}),
+         "config.json: chains[0].price_feeds.WETH.feed: must be a 0x-prefixed 20-byte hex address"),
+        (lambda c: c["chains"][1].update(price_feeds={"USD": {"feed": "0x" + "1" * 40,
+                                                              "max_staleness_s": 0}}),
+         "config.json: chains[1].price_feeds.USD.max_staleness_s: Input should be greater than or equal to 1"),
+        (lambda c: c["chains"][0].update(price_feeds={"WETH": {"feed": "0x" + "1" * 40,
+                                                               "heartbeat": 60}}),
+         "config.json: chains[0].price_feeds.WETH.heartbeat: Extra inputs are not permitted"),
+        (lambda c: c["chains"][0].update(price_feeds={"WETH": 3000}),
+         "config.json: chains[0].price_feeds.WETH: must be a feed address or an object"),
+        (lambda c: c["chains"][0].update(price_feeds={
+            "WETH": "0x" + "1" * 40, c["chains"][0]["tokens"][0]["address"]: "0x" + "2" * 40}),
+         ("config.json: chains[0].price_feeds.0x1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: token "
+          "0x1aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa already has a feed (key 'WETH')")),
+        (lambda c: c["chains"][0].update(max_oracle_deviation=-0.1),
+         "config.json: chains[0].max_oracle_deviation: Input should be greater than 0"),
+        (lambda c: c["chains"][0].update(oracle_refresh_blocks=0),
+         "config.json: chains[0].oracle_refresh_blocks: Input should be greater than or equal to 1"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, mutate: object, message: str) -> None:
@@ -97,6 +117,7 @@ def test_reads_the_devnet_config_shape(tmp_path: Path) -> None:
         "dexes": [{"name": "uniswap-v2", "kind": "v2", "factory": "0x" + "4" * 40,
                    "init_code_hash": "0x" + "5" * 64, "fee": 3000}],
         "pools": [pool], "simulator": {"v2_caller": "0x" + "6" * 40, "v3_caller": "0x" + "7" * 40},
+        "price_feeds": {token["address"]: {"feed": "0x" + "8" * 40, "max_staleness_s": 3600}},
     }
     raw = {"version": 1, "seed": 7, "keystore": {"path": "k.json", "address": "0x" + "2" * 40},
            "chains": [chain]}
@@ -107,3 +128,88 @@ def test_reads_the_devnet_config_shape(tmp_path: Path) -> None:
     assert c.native_token_address() == token["address"].lower()
     assert c.base_token_addresses() == [token["address"].lower()]
     assert c.pools[0].fee == 3000 and c.dexes[0].kind == "v2"
+    (feed,) = c.feeds().items()
+    assert feed[0] == token["address"].lower()
+    assert (feed[1].feed, feed[1].max_staleness_s) == ("0x" + "8" * 40, 3600)
+    assert (c.oracle_refresh_blocks, c.max_oracle_deviation) == (10, 0.02)  # the defaults
+
+
+# --- per-component YAML files ----------------------------------------------------------
+
+
+def _with_sections(tmp_path: Path, files: dict[str, str], **sections: str) -> Path:
+    """config.json whose named sections are YAML files (written from ``files``)."""
+    data = config_dict(tmp_path)
+    data.update(sections)
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return _write(tmp_path, data)
+
+
+def test_sections_from_yaml_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARBX_CONFIG_KEY", raising=False)
+    key = Fernet.generate_key().decode()
+    execution = """\
+mode: dry_run
+trades_db: state/trades.db        # relative to config.json's folder
+risk:
+  max_in_flight: 4
+  max_amount_in: {WETH: "5000000000000000000"}
+  min_profit_net: 1000
+"""
+    chains = f"""\
+- chain_id: 10
+  name: optimism
+  rpc_urls: ["{encrypt_value("https://opt.example/v3/secret-id", key)}"]
+  tokens:
+    - {{address: "0x4200000000000000000000000000000000000006", symbol: WETH, decimals: 18}}
+  price_feeds:
+    WETH: {{feed: "0x13e3Ee699D1909E989722E753853AE30b17e08c5", max_staleness_s: 1200}}
+"""
+    path = _with_sections(
+        tmp_path, {"execution.yaml": execution, "config.d/chains.yml": chains, "search.yaml": ""},
+        execution="execution.yaml", chains="config.d/chains.yml", search="search.yaml",
+    )
+    (tmp_path / ".env").write_text(f"ARBX_CONFIG_KEY={key}\n")
+    config = load_config(path)
+    assert config.execution is not None
+    assert (config.execution.mode, config.execution.risk.max_in_flight) == ("dry_run", 4)
+    assert config.execution.risk.max_amount_in == {"WETH": 5 * 10**18}
+    assert config.execution.trades_db == tmp_path.resolve() / "state" / "trades.db"
+    (chain,) = config.chains
+    assert chain.rpc_urls[0].get_secret_value() == "https://opt.example/v3/secret-id"
+    assert chain.feeds()["0x4200000000000000000000000000000000000006"].max_staleness_s == 1200
+    assert config.search.max_hops == 3  # an empty file: the section's defaults
+    assert config.api.port == 0  # the sections left in config.json still count
+
+
+@pytest.mark.parametrize(
+    ("files", "sections", "message"),
+    [
+        ({"execution.yaml": "risk:\n  max_in_flight: many\n"}, {"execution": "execution.yaml"},
+         "execution.yaml: risk.max_in_flight: Input should be a valid integer"),
+        ({"models.yml": "enabeld: true\n"}, {"models": "models.yml"},
+         "models.yml: enabeld: Extra inputs are not permitted"),
+        ({"chains.yaml": "- {chain_id: 5, name: a, rpc_url: 'http://a'}\n"
+                         "- {chain_id: 5, name: b, rpc_url: 'http://b'}\n"}, {"chains": "chains.yaml"},
+         "chains.yaml: [1].chain_id: 5 appears twice"),
+        ({"chains.yaml": ("- chain_id: 5\n  name: a\n  rpc_url: http://a\n  tokens:\n"
+                          "    - {address: 0x4200000000000000000000000000000000000006, decimals: 18}\n")},
+         {"chains": "chains.yaml"},
+         ("chains.yaml: [0].tokens[0].address: must be a 0x-prefixed 20-byte hex address as a "
+          "string (in YAML, quote it")),
+        ({"execution.yaml": "mode: live\nrisk: [1, 2\n"}, {"execution": "execution.yaml"},
+         "execution.yaml: line 3 column 1: expected ',' or ']'"),
+        ({}, {"execution": "config.d/execution.yaml"},
+         "config.json: execution: config.d/execution.yaml: no such file"),
+        ({"store.yaml": "- 1\n"}, {"store": "store.yaml"},
+         "store.yaml: (top level): Input should be a valid dictionary"),
+    ],
+)
+def test_yaml_errors_name_the_file_and_key(
+    tmp_path: Path, files: dict[str, str], sections: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(_with_sections(tmp_path, files, **sections))
+    assert str(info.value).startswith(message), str(info.value)

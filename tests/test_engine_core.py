@@ -9,7 +9,7 @@ import pytest
 import engine_rs
 from engine.core import BlockRejected, Engine, RollbackTooDeep, V2PoolAdded
 from engine.core.pubsub import Hub, Resync
-from engine.core.state import V3PoolState
+from engine.core.state import reserves, slot
 from tests.engine_support import (
     block,
     gap_update,
@@ -49,7 +49,8 @@ def test_block_opens_gap_with_engine_rs_amounts(engine: Engine, tmp_path: Path) 
     assert len(opps) == 1 and opps[0].profit_net > 0
     assert opps[0].pools == [v2_pool(1), v3_pool(1)]  # sell A dear on V2, buy it back on V3
     assert engine.head(1).number == 1  # type: ignore[union-attr]
-    assert engine.view.pools[(1, v2_pool(1))].reserve1 == 3 * 10**21  # type: ignore[union-attr]
+    assert reserves(engine.pool(1, v2_pool(1), "pool"))[1] == 3 * 10**21
+    assert engine.view.pools[(1, v2_pool(1))] == 1  # the block of its last change
 
 
 def test_bad_update_applies_nothing_and_is_reported(engine: Engine) -> None:
@@ -59,7 +60,7 @@ def test_bad_update_applies_nothing_and_is_reported(engine: Engine) -> None:
         engine.apply_block(bad)
     assert quotes(engine, 1) == before
     assert engine.head(1).number == 0  # type: ignore[union-attr]
-    assert engine.view.pools[(1, v2_pool(1))].reserve1 == 2 * 10**21  # type: ignore[union-attr]
+    assert reserves(engine.pool(1, v2_pool(1), "pool"))[1] == 2 * 10**21
     status = next(c for c in engine.status().chains if c.chain_id == 1)
     assert status.blocks_failed == 1 and "block 1" in status.last_error
     engine.apply_block(block(1, 1, [gap_update(1)]))  # the chain goes on
@@ -74,22 +75,25 @@ def test_blocks_must_extend_the_head(engine: Engine) -> None:
         engine.apply_block(block(1, 2, [], parent_fork="other"))
 
 
-def test_read_model_follows_v3_mint_burn_swap(engine: Engine) -> None:
-    """The mirrored V3 state simulates exactly like the market's own pool."""
-    pool = engine.view.pools[(1, v3_pool(1))]
-    assert isinstance(pool, V3PoolState)
-    swap = engine_rs.V3Pool(pool.sqrt_price_x96, pool.tick, pool.liquidity, 3000, 60,
-                           [(t, n) for t, (_, n) in pool.ticks.items()]).swap(True, 10**20)
+def test_pool_reads_follow_v3_mint_burn_swap(engine: Engine) -> None:
+    """The V3 state the engine serves (Engine.pool) simulates exactly like the market's
+    own pool, and a view read before a block keeps the state it was read at."""
+    pool = engine.pool(1, v3_pool(1), "pool")
+    sqrt_price, tick, liquidity = slot(pool)
+    swap = engine_rs.V3Pool(sqrt_price, tick, liquidity, 3000, 60,
+                           [(t, n) for t, _, n in pool.ticks or []]).swap(True, 10**20)
     engine.apply_block(block(1, 1, [
-        ("mint", 1, v3_pool(1), pool.tick - 600 - pool.tick % 60, pool.tick + 600 - pool.tick % 60, 10**21),
+        ("mint", 1, v3_pool(1), tick - 600 - tick % 60, tick + 600 - tick % 60, 10**21),
         ("swap", 1, v3_pool(1), swap.sqrt_price_x96, swap.liquidity, swap.tick),
         ("mint", 1, v3_pool(1), -1200, 1200, 5 * 10**20),
         ("burn", 1, v3_pool(1), -1200, 1200, 2 * 10**20),
     ]))
-    mirrored = engine.view.pools[(1, v3_pool(1))]
-    assert isinstance(mirrored, V3PoolState) and len(mirrored.ticks) == 6
-    replica = engine_rs.V3Pool(mirrored.sqrt_price_x96, mirrored.tick, mirrored.liquidity, 3000, 60,
-                              sorted((t, n) for t, (_, n) in mirrored.ticks.items()))
+    assert slot(pool) == (sqrt_price, tick, liquidity)  # the earlier view is a copy
+    read = engine.pool(1, v3_pool(1), "pool")
+    assert len(read.ticks or []) == 6 and engine.updated_block(read) == 1
+    sqrt_price, tick, liquidity = slot(read)
+    replica = engine_rs.V3Pool(sqrt_price, tick, liquidity, 3000, 60,
+                              [(t, n) for t, _, n in read.ticks or []])
     for zero_for_one, token in ((True, token_a(1)), (False, token_b(1))):
         for amount in (10**15, 10**19, 10**22):
             expected = -(replica.swap(zero_for_one, amount).amount1 if zero_for_one
@@ -97,14 +101,23 @@ def test_read_model_follows_v3_mint_burn_swap(engine: Engine) -> None:
             assert engine.market.quote(1, [v3_pool(1)], token, amount) == [expected]
 
 
+def pool_reads(engine: Engine, chain_id: int) -> list[tuple[object, ...]]:
+    """Every pool as Engine.pools serves it (ListPools), with the block of its last change."""
+    return [(p.address, p.reserve0, p.reserve1, p.sqrt_price_x96, p.tick, p.liquidity, p.ticks,
+             engine.updated_block(p)) for p in engine.pools(chain_id)]
+
+
 def test_rollback_restores_state_and_results(engine: Engine) -> None:
     engine.apply_block(block(1, 1, [gap_update(1)]))
     after_1 = (quotes(engine, 1), [opp_tuple(o) for o in engine.opportunities])
+    pools_1 = pool_reads(engine, 1)
     engine.apply_block(block(1, 2, [gap_update(1, 4 * 10**21)]))
     assert [opp_tuple(o) for o in engine.opportunities] != after_1[1]
+    assert pool_reads(engine, 1) != pools_1
     result = engine.rollback(1, 1)
     assert result.removed_blocks == [(2, block(1, 2, []).hash)]
     assert (quotes(engine, 1), [opp_tuple(o) for o in engine.opportunities]) == after_1
+    assert pool_reads(engine, 1) == pools_1
     assert engine.head(1).number == 1  # type: ignore[union-attr]
     # the new branch applies on top of block 1
     engine.apply_block(block(1, 2, [gap_update(1, 5 * 10**21)], fork="b", parent_fork=""))
@@ -147,6 +160,8 @@ def test_rollback_removes_pools_read_above_the_target(engine: Engine) -> None:
     result = engine.rollback(1, 1)
     assert result.removed_pools == [late.address]
     assert engine.market.num_pools == 4 and (1, late.address) not in engine.view.pools
+    assert engine.find_pool(1, late.address) is None
+    assert len(engine.pools(1)) == 2 and engine.status().chains[0].pools == 2
 
 
 def test_rollback_below_the_kept_history_is_refused(engine: Engine) -> None:

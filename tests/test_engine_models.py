@@ -20,6 +20,7 @@ import engine_rs
 from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.app import EngineApp
 from engine.config import EngineConfig
+from engine.core.engine import opportunity_id
 from engine.execution.sender import Simulation
 from engine.models.runtime import CNN_PATTERN, IFOREST_POOL, LSTM_RETURN
 from tests import ml_support
@@ -28,6 +29,7 @@ from tests.engine_support import (
     L,
     bearer,
     block,
+    gap_update,
     make_config,
     populate,
     run,
@@ -163,11 +165,22 @@ def test_predict_is_served_over_grpc_from_the_blocks_the_engine_applies(
 def test_predict_without_models_is_a_failed_precondition(tmp_path: Path) -> None:
     async def main() -> None:
         async with running_app(make_config(tmp_path)) as (app, stub, _):
-            assert app.models is None and app.gate is None
+            assert app.models is None and app.gate is None and app.engine.scorer is None
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await stub.Predict(pb.PredictRequest(chain_id=CHAIN, pools=[v2_pool(CHAIN)]),
                                    metadata=bearer(KEYS["viewer"]))
             assert err.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+            # opportunities carry no model fields
+            populate(app.engine)
+            app.engine.apply_block(block(CHAIN, 1, [gap_update(CHAIN)]))  # type: ignore[arg-type]
+            stream = stub.StreamOpportunities(pb.StreamOpportunitiesRequest(chain_ids=[CHAIN]),
+                                              metadata=bearer(KEYS["viewer"]))
+            snapshot = await asyncio.wait_for(stream.read(), 5)
+            assert snapshot.opportunities
+            for o in snapshot.opportunities:
+                assert o.model_decision == "" and o.model_reason == "" and not o.anomalous
+                assert not o.HasField("model_score")
+            stream.cancel()
 
     run(main())
 
@@ -211,6 +224,81 @@ def test_the_gate_skips_an_opportunity_through_a_pool_the_iforest_flags(
             app.engine.rollback(CHAIN, walk.number - 1)
             decision = app.gate(opp, sim)  # type: ignore[arg-type]
             assert decision.passed and "too little history" in decision.reason
+
+    run(main())
+
+
+def test_opportunities_carry_the_verdict_on_the_stream_in_the_store_and_at_the_gate(
+    tmp_path: Path, registry_root: Path,
+) -> None:
+    """The verdict published with an opportunity is the one stored and the one the gate applies."""
+    async def main() -> None:
+        async with running_app(models_config(tmp_path, registry_root)) as (app, stub, _):
+            assert app.models is not None and app.gate is not None
+            populate(app.engine)
+            walk = Walk()
+            warm(app, walk, history_blocks(app) + 10)
+            viewer = bearer(KEYS["viewer"])
+            stream = stub.StreamOpportunities(
+                pb.StreamOpportunitiesRequest(chain_ids=[CHAIN]), metadata=viewer)
+            snapshot = await asyncio.wait_for(stream.read(), 5)
+            assert snapshot.snapshot
+            for o in snapshot.opportunities:  # the quiet walk's (if any): scored, passed
+                assert o.model_decision == "pass" and not o.anomalous and o.HasField("model_score")
+
+            opp = _pull_and_push(app, walk)
+            threshold = app.models.anomaly_threshold
+            assert threshold is not None
+            batch = await asyncio.wait_for(stream.read(), 5)
+            assert batch.block_number == walk.number
+            through = [o for o in batch.opportunities if v2_pool(CHAIN) in o.pools]
+            assert through, "the pushed price opens a cycle through the V2 pool"
+            for o in through:
+                assert o.anomalous and o.model_decision == "skip"
+                assert o.HasField("model_score") and o.model_score > threshold
+                assert o.model_reason.startswith(f"anomalous pool {v2_pool(CHAIN)}")
+            flagged = app.models.predict(CHAIN, [v2_pool(CHAIN)])[0]
+            assert through[0].model_score == pytest.approx(flagged.anomaly_score)
+
+            # execution's gate says what the stream said, from the same per-block scores
+            sim = Simulation(10**17, 200_000, walk.number, 10**9)
+            decision = app.gate(opp, sim)  # type: ignore[arg-type]
+            published = next(o for o in through if o.id == opportunity_id(opp))  # type: ignore[arg-type]
+            assert not decision.passed and decision.reason == published.model_reason
+            assert decision.score == published.model_score
+
+            # stored with the opportunity: ListOpportunities returns the same verdict
+            app.store.flush()
+            stored = await stub.ListOpportunities(
+                pb.ListOpportunitiesRequest(chain_id=CHAIN, from_block=walk.number),
+                metadata=viewer)
+            rows = {o.id: o for o in stored.opportunities}
+            for o in through:
+                row = rows[o.id]
+                assert (row.anomalous, row.model_decision, row.model_reason) == (
+                    True, "skip", o.model_reason)
+                assert row.model_score == pytest.approx(o.model_score)
+            stream.cancel()
+
+    run(main())
+
+
+def test_with_skip_anomalous_off_the_anomaly_is_reported_but_passes(
+    tmp_path: Path, registry_root: Path,
+) -> None:
+    async def main() -> None:
+        config = models_config(tmp_path, registry_root, skip_anomalous=False)
+        async with running_app(config) as (app, _, _):
+            assert app.gate is not None
+            populate(app.engine)
+            walk = Walk()
+            warm(app, walk, history_blocks(app) + 10)
+            opp = _pull_and_push(app, walk)
+            verdict = app.engine.verdicts[opportunity_id(opp)]  # type: ignore[arg-type]
+            assert verdict.anomalous and verdict.decision == "pass"
+            assert "skip_anomalous off" in verdict.reason
+            sim = Simulation(10**17, 200_000, walk.number, 10**9)
+            assert app.gate(opp, sim).passed  # type: ignore[arg-type]
 
     run(main())
 

@@ -6,9 +6,11 @@ import sqlite3
 from pathlib import Path
 
 from engine.config import StoreConfig
-from engine.core import Engine
+from engine.core import Engine, SeenOpportunity
+from engine.core.events import SKIP, ModelVerdict
+from engine.core.state import ChainHead
 from engine.store import OpportunityFilter, Store
-from engine.store.schema import LATEST, int256_key, migrate
+from engine.store.schema import LATEST, MIGRATIONS, int256_key, migrate
 from tests.engine_support import (
     block,
     gap_update,
@@ -25,12 +27,52 @@ def test_wal_mode_and_idempotent_migrations(tmp_path: Path) -> None:
     store.close()
     conn = sqlite3.connect(tmp_path / "arbitrage.db", isolation_level=None)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert [v for (v,) in conn.execute("SELECT version FROM schema_version")] == [1, 2]
+    assert [v for (v,) in conn.execute("SELECT version FROM schema_version")] == [1, 2, 3]
     assert migrate(conn) == []  # already current
     Store(StoreConfig(path=tmp_path / "arbitrage.db")).close()  # reopening migrates nothing
     assert conn.execute("SELECT COUNT(*) FROM schema_version").fetchone() == (LATEST,)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(opportunities)")}
-    assert {"orphaned", "profit_net", "amounts"} <= columns
+    assert {"orphaned", "profit_net", "amounts", "model_score", "model_decision"} <= columns
+
+
+def test_a_database_of_an_older_schema_migrates_and_keeps_its_rows(tmp_path: Path) -> None:
+    """arbitrage.db written before migration 3 (no model columns) opens, gains them, keeps rows."""
+    path = tmp_path / "arbitrage.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version, step in MIGRATIONS[:2]:  # what an engine before the model columns created
+        step(conn)
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                     "(version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (?, 0)", (version,))
+    config = make_config(tmp_path, store={"path": str(path)})
+    old = Engine(config)
+    populate(old)
+    old.apply_block(block(1, 1, [gap_update(1)]))
+    (opp,) = [o for o in old.opportunities if o.chain_id == 1][:1]
+    conn.execute(
+        "INSERT INTO opportunities (opportunity_id, chain_id, block_number, block_hash, base_token,"
+        " pools, tokens, zero_for_one, amount_in, amounts, amount_out, profit_gross, gas_units,"
+        " gas_cost, profit_net, profit_net_key, observed_ns, published_ns)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        ("old", 1, 1, "0x01", opp.base_token, "," + ",".join(opp.pools) + ",",
+         ",".join(opp.tokens), "".join("1" if z else "0" for z in opp.zero_for_one),
+         str(opp.amount_in), ",".join(map(str, opp.amounts)), str(opp.amount_out),
+         str(opp.profit_gross), opp.gas_units, str(opp.gas_cost), str(opp.profit_net),
+         int256_key(opp.profit_net), 1, 2))
+    conn.close()
+
+    store = Store(config.store)  # migrates to LATEST
+    verdict = ModelVerdict(SKIP, "anomalous pool x (anomaly score > 0.1600); scores: x 0.3500",
+                           0.35, True)
+    store.record_block(1, ChainHead(2, "0x02", 0), [],
+                       [SeenOpportunity(opp, "new", 2, "0x02", 3, 4, verdict)])
+    store.flush()
+    assert store.query("SELECT MAX(version) FROM schema_version") == [(LATEST,)]
+    new, old_row = store.list_opportunities(OpportunityFilter(), 10)[0]
+    assert (old_row.id, old_row.verdict) == ("old", None)  # written without models
+    assert opp_tuple(old_row) == opp_tuple(opp)
+    assert (new.id, new.verdict) == ("new", verdict)
+    store.close()
 
 
 def test_int256_key_orders_like_the_integers() -> None:

@@ -97,6 +97,15 @@ def test_engine_trades_a_gap_end_to_end(fresh: World, tmp_path: Path) -> None:
             response = await stub.GetTrade(pb.GetTradeRequest(id=trade.id))
             assert response.trade.profit_realized == str(trade.profit_realized)
             assert [h.status for h in response.trade.history][-1] == pb.TRADE_STATUS_MINED
+            # the auto trader's own stages were timed; the PnL is the realized profit
+            stats = await stub.GetStats(pb.GetStatsRequest())
+            stages = {s.stage: s for s in stats.latencies}
+            assert stages["opportunity_to_send"].samples == 1
+            assert stages["send_to_mined"].samples == 1
+            assert stages["send_to_mined"].p50_ms > 0
+            assert [p.all_time for p in stats.pnl] == [str(trade.profit_realized)]
+            assert [g.all_time for g in stats.gas] == [
+                str(trade.gas_used * trade.effective_gas_price)]
             reader.cancel()
             await channel.close()
 

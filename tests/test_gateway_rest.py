@@ -43,6 +43,9 @@ def test_status_tokens_pools_prices(http: httpx.Client, viewer: dict[str, str]) 
     assert kinds == {v2_pool(1): "v2", v3_pool(1): "v3"}
     v2 = next(p for p in pools if p["kind"] == "v2")
     assert v2["v3"] is None and isinstance(v2["v2"]["reserve0"], str)
+    # no price feeds configured: no reference prices (the demo's check has them)
+    assert all(t["usd_price"] is None and t["usd_price_feed"] == "" for t in tokens)
+    assert all(p["oracle_deviation"] is None and p["off_oracle"] is False for p in pools)
     one = http.get(f"/api/v1/pools/1/{v3_pool(1)}", headers=viewer).json()
     assert one["v3"]["ticks"] and one["v3"]["initialized_ticks"] == 2
     prices = http.get("/api/v1/prices", headers=viewer).json()
@@ -142,7 +145,56 @@ def test_health_ready_metrics_openapi(http: httpx.Client) -> None:
     assert "/api/v1/quote" in spec["paths"] and "/api/v1/admin/audit" in spec["paths"]
     trades = spec["paths"]["/api/v1/trades"]["get"]["responses"]
     assert "409" in trades and "501" not in trades
-    assert "501" in spec["paths"]["/api/v1/stats"]["get"]["responses"]
+    assert "501" not in spec["paths"]["/api/v1/stats"]["get"]["responses"]
+
+
+def test_stats_of_an_engine_without_execution(http: httpx.Client, viewer: dict[str, str],
+                                              users: dict[str, dict[str, Any]],
+                                              engine_proc: Any) -> None:
+    engine_proc.new_block(1)
+    engine_proc.new_block(2)
+    engine_proc.thread.call(engine_proc.app.store.flush)
+
+    def stored(chain_id: int = 0) -> int:
+        where = f" WHERE chain_id = {chain_id}" if chain_id else ""
+        ((count,),) = engine_proc.thread.call(lambda: engine_proc.app.store.query(
+            "SELECT COUNT(*) FROM opportunities" + where))
+        return int(count)
+
+    response = http.get("/api/v1/stats", headers=viewer)
+    assert response.status_code == 200, response.text
+    stats = response.json()
+    assert stats["execution_enabled"] is False and stats["trades"] is None
+    assert stats["pnl"] == [] and stats["gas"] == [] and stats["pnl_series"] == []
+    assert stats["usd"] is None
+    assert stats["opportunities_total"] == stored() >= 2
+    assert 2 <= stats["opportunities_today"] <= stats["opportunities_total"]
+    stages = {s["stage"]: s for s in stats["latencies"]}
+    assert list(stages) == ["block_to_opportunities", "opportunity_to_send", "send_to_mined"]
+    blocks = stages["block_to_opportunities"]
+    assert blocks["samples"] >= 2 and 0 < blocks["p50_ms"] <= blocks["p99_ms"] <= blocks["max_ms"]
+    assert stages["send_to_mined"]["samples"] == 0
+    assert {p["stage"] for p in stats["latency_series"]} == {"block_to_opportunities"}
+    engine = stats["resources"]
+    assert engine["rss_bytes"] > 10**6 and engine["threads"] >= 2 and engine["open_files"] > 0
+    one = http.get("/api/v1/stats", params={"chain_id": 2, "max_points": 1}, headers=viewer).json()
+    assert one["opportunities_total"] == stored(2)
+    assert len(one["latency_series"]) == 1  # the newest minute of the one stage with samples
+
+    for params, field in (({"max_points": 0}, "max_points"), ({"max_points": 5001}, "max_points"),
+                          ({"chain_id": -1}, "chain_id")):
+        bad = http.get("/api/v1/stats", params=params, headers=viewer)
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", field]
+    unknown = http.get("/api/v1/stats", params={"chain_id": 99}, headers=viewer)
+    assert unknown.status_code == 404 and unknown.json()["detail"].startswith("chain_id")
+    assert http.get("/api/v1/stats").status_code == 401
+
+    # the gateway's own resource use (admin: the Health page)
+    assert http.get("/api/v1/admin/resources", headers=viewer).status_code == 403
+    own = http.get("/api/v1/admin/resources",
+                   headers=bearer(users["admin"]["access_token"])).json()
+    assert own["rss_bytes"] > 10**6 and own["threads"] >= 1 and own["cpu_seconds"] > 0
+    assert own["open_files"] > 0 and own["uptime_seconds"] >= 0
 
 
 @pytest.fixture

@@ -6,19 +6,17 @@ Two engines, both real gRPC servers:
 - the shared one of the other gateway tests (tests/gateway_support.py), which runs
   without execution: every trading RPC is FAILED_PRECONDITION -> 409; the role
   checks and request validation are the gateway's and answer before the engine;
-- an engine trading on a devnet (anvil, manual mining; tests/execution_support.py)
-  in this process, with its own gateway in front: the round trips, a dry-run and
-  a live trade mined on chain, seen through REST and the ``trades`` topic.
+- an engine trading on a devnet (EngineApp on anvil, manual mining, auto trading off;
+  tests/devnet_engine_support.py) in this process, with its own gateway in front: the
+  round trips, a dry-run and a live trade mined on chain, seen through REST and the
+  ``trades`` topic.
 """
 
 # ruff: noqa: F811 - pytest fixtures imported from tests/gateway_support.py
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,24 +24,11 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.api.server import ApiServer
-from engine.chain import ChainFollower
-from engine.config import EnvSecrets, parse_config
-from engine.core import Engine
-from engine.devnet import keystore
-from engine.execution import build_executor
 from gateway.auth.keys import KeyRing
 from gateway.auth.oauth import Identity
+from tests.devnet_engine_support import DevnetEngine
 from tests.engine_support import free_port
-from tests.execution_support import (
-    CHAIN_ID,
-    PASSWORD,
-    Trading,
-    World,
-    config_document,
-    wait_until,
-    world,
-)
+from tests.execution_support import CHAIN_ID, Trading, World, wait_until, world
 from tests.gateway_support import (  # noqa: F401 - fixtures
     KID,
     GatewayServer,
@@ -99,9 +84,10 @@ def test_an_engine_without_execution_answers_409_with_its_reason(
     for action in ("engine.set_mode", "engine.set_risk_limits", "trade.execute"):
         assert http.get("/api/v1/admin/audit", params={"action": action},
                         headers=h["admin"]).json() == []
-    # still no RPC for this one (predictions: tests/test_gateway_predictions.py)
-    missing = http.get("/api/v1/stats", headers=h["viewer"])
-    assert missing.status_code == 501 and "EngineService." in missing.json()["detail"]
+    # statistics still answer, without trading figures
+    stats = http.get("/api/v1/stats", headers=h["viewer"])
+    assert stats.status_code == 200, stats.text
+    assert stats.json()["execution_enabled"] is False and stats.json()["trades"] is None
 
 
 def test_trading_roles_and_validation_are_checked_by_the_gateway(
@@ -169,6 +155,7 @@ def test_engine_down_is_503_with_retry_after_and_nothing_audited(
         admin = bearer(pair.access_token)
         with httpx.Client(base_url=server.url, timeout=20) as c:
             for r in (c.get("/api/v1/trades", headers=admin),
+                      c.get("/api/v1/stats", headers=admin),
                       c.put("/api/v1/mode", json={"mode": "live"}, headers=admin),
                       c.post(f"/api/v1/opportunities/{OPP}/execute",
                              headers={**admin, "Idempotency-Key": "k"})):
@@ -195,45 +182,16 @@ class Stack:
         return self.thread.run(coro, timeout)
 
 
-@contextlib.asynccontextmanager
-async def _engine(w: World, tmp: Path, ring: KeyRing) -> AsyncIterator[Trading]:
-    """engine + chain follower + executor (observe, no auto trading) + gRPC server with
-    auth on, accepting the gateway's tokens: execution_support.trading, auth enabled."""
-    os.environ[keystore.PASSWORD_ENV] = PASSWORD
-    raw = config_document(w, tmp, mode="observe")
-    raw["auth"] = {"jwt": ring.engine_config("arbx-gateway", "arbx-engine")}
-    config = parse_config(raw, secrets=EnvSecrets())
-    engine = Engine(config)
-    follow = asyncio.create_task(ChainFollower(config.chains[0], engine).run())
-    executor = build_executor(engine, config)
-    assert executor is not None
-    api = ApiServer(engine, None, config.api, config.auth, executor)
-    await api.start()
-    try:
-        await executor.start(auto=False)
-        t = Trading(engine, executor, api, w)
-        await t.synced()
-        yield t
-    finally:
-        await executor.stop()
-        follow.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await follow
-        await api.stop(0)
-        executor.store.close()
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("trading")
     pem = new_pem()
     with world(tmp) as w:
-        thread = LoopThread("trading-engine")
-        exits = contextlib.AsyncExitStack()
+        # observe at start; auto trading off: every trade is one this module asks for
+        engine = DevnetEngine(w, tmp, KeyRing.from_pems({KID: pem}, [KID]), mode="observe")
         try:
-            t = thread.run(exits.enter_async_context(_engine(w, tmp, KeyRing.from_pems(
-                {KID: pem}, [KID]))), timeout=120)
-            gw = GatewayServer(gateway_settings(tmp / "gateway", t.api.port, free_port(), None,
+            t = engine.trading
+            gw = GatewayServer(gateway_settings(tmp / "gateway", engine.port, free_port(), None,
                                                 pem))
             try:
                 # logged in as the OAuth callback would (that flow is tested elsewhere)
@@ -243,14 +201,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     Identity("local", login, email, login, None), "127.0.0.1", "pytest"))
                     for role, (login, email) in people.items()}
                 assert {r: p.user.role for r, p in pairs.items()} == {r: r for r in pairs}
-                yield Stack(w, thread, t, gw,
+                yield Stack(w, engine.thread, t, gw,
                             {r: bearer(p.access_token) for r, p in pairs.items()},
                             {r: p.user.id for r, p in pairs.items()})
             finally:
                 gw.stop()
         finally:
-            thread.run(exits.aclose(), timeout=60)
-            thread.stop()
+            engine.stop()
 
 
 @pytest.fixture
@@ -406,6 +363,26 @@ def test_simulate_execute_and_trades_through_rest_and_websocket(
     assert [(x["tx_hash"], x["kind"]) for x in mined["transactions"]] == [
         (trade["tx_hash"], "original")]
     _set_mode(client, stack, "observe")
+
+    # statistics: the realized profit and the gas paid, to the unit, and the counts
+    reply = client.get("/api/v1/stats", params={"chain_id": CHAIN_ID}, headers=h["viewer"])
+    assert reply.status_code == 200, reply.text
+    stats = reply.json()
+    assert stats["execution_enabled"] is True
+    (pnl,) = stats["pnl"]
+    assert (pnl["chain_id"], pnl["token"]) == (CHAIN_ID, mined["base_token"])
+    assert pnl["all_time"] == pnl["last_7d"] == mined["profit_realized"]
+    gas_wei = str(mined["gas_used"] * int(mined["effective_gas_price"]))
+    assert [g["all_time"] for g in stats["gas"]] == [gas_wei] and int(gas_wei) > 0
+    counts = stats["trades"]
+    assert counts["by_status"] == {"simulated": 2, "mined": 1}
+    assert (counts["total"], counts["in_flight"], counts["success_rate"]) == (3, 0, 1.0)
+    assert [(p["trade_id"], p["profit"], p["cumulative"], p["gas_wei"])
+            for p in stats["pnl_series"]] == [
+        (trade["id"], mined["profit_realized"], mined["profit_realized"], gas_wei)]
+    samples = {x["stage"]: x["samples"] for x in stats["latencies"]}
+    assert samples["send_to_mined"] == 1 and samples["block_to_opportunities"] > 0
+    assert samples["opportunity_to_send"] == 0  # asked for over the API: not the engine's stage
 
     # the trades topic saw every status of the live trade, in order
     _, seen = drain_until(ws.recv, lambda m: m.get("type") == "event"

@@ -6,12 +6,17 @@ header's ``kid``; claims ``sub``, ``role``, ``exp`` required, ``iss`` / ``aud``
 checked when configured): the gateway mints these for its users. Anything
 else is an API key, looked up by its sha256 among the configured hashes.
 Roles are ordered viewer < trader < admin.
+
+A verified JWT is remembered until its ``exp`` (bounded cache): the gateway
+sends the same token for a caller for minutes, and an RS256 check per call
+was most of the engine's CPU per proxied request.
 """
 
 from __future__ import annotations
 
 import contextvars
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,6 +26,7 @@ import jwt
 from engine.config import AuthConfig, Role
 
 ROLE_RANK: dict[str, int] = {"viewer": 1, "trader": 2, "admin": 3}
+VERIFIED_CACHE_SIZE = 10_000
 
 _SERVICE = "/arbitrage.v1.EngineService/"
 
@@ -96,6 +102,8 @@ class Authenticator:
         self._issuer = jwt_config.issuer
         self._audience = jwt_config.audience
         self._leeway = jwt_config.leeway_s
+        # token -> (principal, exp): verified JWTs, valid until exp
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def authenticate(self, metadata: Sequence[tuple[str, str | bytes]] | None) -> Principal:
         if not self.enabled:
@@ -120,6 +128,21 @@ class Authenticator:
         return Principal(name, role, "api_key")
 
     def _jwt(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None:
+            if now < cached[1]:
+                return cached[0]
+            del self._verified[token]
+        principal, exp = self._verify_jwt(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified = {t: v for t, v in self._verified.items() if now < v[1]}
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+        self._verified[token] = (principal, exp)
+        return principal
+
+    def _verify_jwt(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -151,4 +174,4 @@ class Authenticator:
         role = claims.get("role")
         if role not in ROLE_RANK:
             raise AuthError(f"JWT role {role!r} is not one of viewer, trader, admin")
-        return Principal(str(claims["sub"]), role, "jwt")
+        return Principal(str(claims["sub"]), role, "jwt"), float(claims["exp"])

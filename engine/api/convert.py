@@ -12,7 +12,9 @@ from typing import Protocol
 from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.core.engine import ChainStatus, EngineStatus, SyncState
 from engine.core.errors import InvalidRequest
-from engine.core.state import Key, PoolState, TokenInfo, V2PoolState, V3PoolState, mid_price
+from engine.core.events import ModelVerdict
+from engine.core.reference_prices import ReferencePrice, ReferencePrices
+from engine.core.state import Key, PoolView, TokenInfo, fee_pips, is_v2, mid_price, reserves, slot
 from engine.execution.executor import SimulationReport
 from engine.execution.risk import Mode, RiskLimits
 from engine.store.trades import Trade, TradeStatus
@@ -115,35 +117,48 @@ def chain_status(c: ChainStatus) -> pb.ChainStatus:
     )
 
 
-def token(t: TokenInfo, *, is_base: bool, is_native: bool) -> pb.Token:
-    return pb.Token(
+def token(
+    t: TokenInfo, *, is_base: bool, is_native: bool, reference: ReferencePrice | None = None,
+    feed: str | None = None,
+) -> pb.Token:
+    msg = pb.Token(
         chain_id=t.chain_id, address=t.address, symbol=t.symbol, decimals=t.decimals,
-        is_base=is_base, is_native=is_native,
+        is_base=is_base, is_native=is_native, usd_price_feed=feed or "",
     )
+    if reference is not None:
+        msg.usd_price = reference.usd
+        msg.usd_price_updated_unix = reference.updated_at
+    return msg
 
 
-def v2_state(p: V2PoolState) -> pb.V2State:
-    return pb.V2State(reserve0=str(p.reserve0), reserve1=str(p.reserve1))
+def v2_state(p: PoolView) -> pb.V2State:
+    reserve0, reserve1 = reserves(p)
+    return pb.V2State(reserve0=str(reserve0), reserve1=str(reserve1))
 
 
-def v3_state(p: V3PoolState, *, include_ticks: bool) -> pb.V3State:
+def v3_state(p: PoolView, *, include_ticks: bool) -> pb.V3State:
+    sqrt_price_x96, tick, liquidity = slot(p)
+    initialized = p.ticks or []  # sorted by tick
     ticks = (
-        [pb.Tick(tick=t, liquidity_gross=str(g), liquidity_net=str(n))
-         for t, (g, n) in sorted(p.ticks.items())]
+        [pb.Tick(tick=t, liquidity_gross=str(g), liquidity_net=str(n)) for t, g, n in initialized]
         if include_ticks else []
     )
     return pb.V3State(
-        sqrt_price_x96=str(p.sqrt_price_x96), tick=p.tick, liquidity=str(p.liquidity),
-        tick_spacing=p.tick_spacing, initialized_ticks=len(p.ticks), ticks=ticks,
+        sqrt_price_x96=str(sqrt_price_x96), tick=tick, liquidity=str(liquidity),
+        tick_spacing=p.tick_spacing or 0, initialized_ticks=len(initialized), ticks=ticks,
     )
 
 
-def pool(p: PoolState, tokens: Mapping[Key, TokenInfo], *, include_ticks: bool = False) -> pb.Pool:
+def pool(
+    p: PoolView, tokens: Mapping[Key, TokenInfo], *, updated_block: int = 0,
+    include_ticks: bool = False, oracle_deviation: float | None = None, off_oracle: bool = False,
+) -> pb.Pool:
     msg = pb.Pool(
         chain_id=p.chain_id, address=p.address, dex=p.dex, token0=p.token0, token1=p.token1,
-        fee_pips=p.fee_pips, price=mid_price(p, tokens), updated_block=p.updated_block,
+        fee_pips=fee_pips(p), price=mid_price(p, tokens), updated_block=updated_block,
+        oracle_deviation=oracle_deviation, off_oracle=off_oracle,
     )
-    if isinstance(p, V2PoolState):
+    if is_v2(p):
         msg.kind = pb.POOL_KIND_V2
         msg.v2.CopyFrom(v2_state(p))
     else:
@@ -152,9 +167,9 @@ def pool(p: PoolState, tokens: Mapping[Key, TokenInfo], *, include_ticks: bool =
     return msg
 
 
-def pool_price(p: PoolState, tokens: Mapping[Key, TokenInfo]) -> pb.PoolPrice:
+def pool_price(p: PoolView, tokens: Mapping[Key, TokenInfo]) -> pb.PoolPrice:
     msg = pb.PoolPrice(chain_id=p.chain_id, pool=p.address, price=mid_price(p, tokens))
-    if isinstance(p, V2PoolState):
+    if is_v2(p):
         msg.kind = pb.POOL_KIND_V2
         msg.v2.CopyFrom(v2_state(p))
     else:
@@ -194,9 +209,11 @@ class OpportunityLike(Protocol):
 
 def opportunity(
     o: OpportunityLike, *, id: str, block_number: int, block_hash: str, observed_ns: int,
-    published_ns: int,
+    published_ns: int, verdict: ModelVerdict | None = None,
 ) -> pb.Opportunity:
-    return pb.Opportunity(
+    """``verdict``: the models' (model_score, anomalous, model_decision, model_reason);
+    None without models, leaving them unset."""
+    msg = pb.Opportunity(
         id=id, chain_id=o.chain_id, block_number=block_number, block_hash=block_hash,
         base_token=o.base_token, pools=o.pools, tokens=o.tokens, zero_for_one=o.zero_for_one,
         amount_in=str(o.amount_in), amounts=[str(a) for a in o.amounts],
@@ -204,6 +221,25 @@ def opportunity(
         gas_cost=str(o.gas_cost), profit_net=str(o.profit_net),
         observed_unix_nanos=observed_ns, published_unix_nanos=published_ns,
     )
+    if verdict is not None:
+        msg.anomalous = verdict.anomalous
+        msg.model_decision = verdict.decision
+        msg.model_reason = verdict.reason
+        if verdict.score is not None:
+            msg.model_score = verdict.score
+    return msg
+
+
+def value_in_usd(msg: pb.Opportunity, prices: ReferencePrices, decimals: int | None) -> None:
+    """Set ``profit_net_usd`` and ``gas_cost_usd``: the opportunity's own profit_net and
+    gas_cost (base token units) at the base token's reference price, so that
+    profit_net_usd + gas_cost_usd is the gross profit's value. Unset without that price."""
+    usd = prices.usd_price(msg.chain_id, msg.base_token)
+    if usd is None or decimals is None:
+        return
+    unit = usd / 10**decimals
+    msg.profit_net_usd = int(msg.profit_net) * unit
+    msg.gas_cost_usd = int(msg.gas_cost) * unit
 
 
 def route(r: object) -> pb.Route:

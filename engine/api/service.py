@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import grpc.aio
 
@@ -17,6 +17,7 @@ from engine import metrics
 from engine.api import convert
 from engine.api.gen.arbitrage.v1 import engine_pb2 as pb
 from engine.api.gen.arbitrage.v1 import engine_pb2_grpc
+from engine.api.stats import DEFAULT_POINTS, MAX_POINTS, StatsBuilder
 from engine.api.trading import TradingRpcs
 from engine.core.engine import Engine, opportunity_id
 from engine.core.errors import InvalidRequest, PreconditionFailed
@@ -35,6 +36,7 @@ DEFAULT_PAGE = 100
 
 
 SQLITE_MAX_INT = 2**63 - 1
+_WithOpportunities = TypeVar("_WithOpportunities", pb.OpportunityBatch, pb.ListOpportunitiesResponse)
 
 
 class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
@@ -44,6 +46,9 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         self.store = store
         self.executor = executor
         self.models = models
+        prices = engine.reference_prices  # USD valuation only where some chain has price feeds
+        self.stats = StatsBuilder(engine, store, executor.store.path if executor else None,
+                                  usd_price=prices.usd_price if prices.configured else None)
 
     async def GetStatus(self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext) -> pb.GetStatusResponse:
         response = convert.status(self.engine.status(), VERSION)
@@ -55,9 +60,12 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         if request.chain_id:
             self.engine.require_chain(request.chain_id)
         e = self.engine
+        prices = e.reference_prices
         return pb.ListTokensResponse(tokens=[
             convert.token(t, is_base=e.is_base(t.chain_id, t.address),
-                          is_native=e.is_native(t.chain_id, t.address))
+                          is_native=e.is_native(t.chain_id, t.address),
+                          reference=prices.get(t.chain_id, t.address),
+                          feed=prices.feed(t.chain_id, t.address))
             for t in e.tokens(request.chain_id)
         ])
 
@@ -66,10 +74,16 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         if request.chain_id:
             self.engine.require_chain(request.chain_id)
         tokens = self.engine.view.tokens
-        return pb.ListPoolsResponse(pools=[
-            convert.pool(p, tokens, include_ticks=request.include_ticks)
-            for p in self.engine.pools(request.chain_id, token)
-        ])
+        prices = self.engine.reference_prices
+        pools = []
+        for p in self.engine.pools(request.chain_id, token):
+            deviation = prices.deviation(p, tokens)
+            pools.append(convert.pool(
+                p, tokens, updated_block=self.engine.updated_block(p),
+                include_ticks=request.include_ticks, oracle_deviation=deviation,
+                off_oracle=prices.off_oracle(p.chain_id, deviation),
+            ))
+        return pb.ListPoolsResponse(pools=pools)
 
     async def Quote(self, request: pb.QuoteRequest, context: grpc.aio.ServicerContext) -> pb.QuoteResponse:
         chain_id = convert.chain_id("chain_id", request.chain_id)
@@ -154,9 +168,9 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
                 observed_unix_nanos=event.observed_ns, published_unix_nanos=event.published_ns,
                 opportunities=[
                     convert.opportunity(
-                        o, id=opportunity_id(o), block_number=event.block_number,
+                        o, id=(oid := opportunity_id(o)), block_number=event.block_number,
                         block_hash=event.block_hash, observed_ns=event.observed_ns,
-                        published_ns=event.published_ns,
+                        published_ns=event.published_ns, verdict=event.verdicts.get(oid),
                     )
                     for o in event.opportunities
                     if (not bases or o.base_token in bases)
@@ -167,7 +181,8 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         def snapshot(dropped: int) -> pb.OpportunityBatch:
             now = time.time_ns()
             current = [o for o in self.engine.opportunities if not chains or o.chain_id in chains]
-            message = batch(OpportunityEvent(0, 0, "", current, now, now, snapshot=True),
+            message = batch(OpportunityEvent(0, 0, "", current, now, now, snapshot=True,
+                                             verdicts=self.engine.verdicts),
                             dropped=dropped)
             # each opportunity carries its own chain's head
             for o in message.opportunities:
@@ -178,14 +193,14 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         with self.engine.subscribe_opportunities() as sub:
             metrics.SUBSCRIBERS.labels("opportunities").inc()
             try:
-                yield snapshot(0)
+                yield self._with_usd(snapshot(0))
                 while True:
                     event = await sub.get()
                     if isinstance(event, Resync):
                         metrics.EVENTS_DROPPED.labels("opportunities").inc(event.dropped)
-                        yield snapshot(event.dropped)
+                        yield self._with_usd(snapshot(event.dropped))
                     elif not chains or event.chain_id in chains:
-                        yield batch(event)
+                        yield self._with_usd(batch(event))
             finally:
                 metrics.SUBSCRIBERS.labels("opportunities").dec()
 
@@ -214,19 +229,36 @@ class EngineService(TradingRpcs, engine_pb2_grpc.EngineServiceServicer):
         rows, token = await asyncio.to_thread(
             self.store.list_opportunities, where, page_size, request.page_token
         )
-        return pb.ListOpportunitiesResponse(
+        return self._with_usd(pb.ListOpportunitiesResponse(
             opportunities=[
                 convert.opportunity(
                     r, id=r.id, block_number=r.block_number, block_hash=r.block_hash,
-                    observed_ns=r.observed_ns, published_ns=r.published_ns,
+                    observed_ns=r.observed_ns, published_ns=r.published_ns, verdict=r.verdict,
                 )
                 for r in rows
             ],
             next_page_token=token,
-        )
+        ))
+
+    def _with_usd(self, message: _WithOpportunities) -> _WithOpportunities:
+        """Values the message's opportunities in USD at the current reference prices."""
+        prices = self.engine.reference_prices
+        if prices.configured:
+            tokens = self.engine.view.tokens
+            for o in message.opportunities:
+                token = tokens.get((o.chain_id, o.base_token))
+                convert.value_in_usd(o, prices, token.decimals if token else None)
+        return message
 
     async def GetConfig(self, request: pb.GetConfigRequest, context: grpc.aio.ServicerContext) -> pb.GetConfigResponse:
         return pb.GetConfigResponse(config_json=self.engine.config.redacted_json())
+
+    async def GetStats(self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext) -> pb.GetStatsResponse:
+        if request.chain_id:
+            self.engine.require_chain(request.chain_id)
+        if request.max_points > MAX_POINTS:
+            raise InvalidRequest("max_points", f"must be at most {MAX_POINTS} (0 = {DEFAULT_POINTS})")
+        return await self.stats.build(request.chain_id, request.max_points or DEFAULT_POINTS)
 
     # --- models --------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ TICK_BITMAP = _selector("tickBitmap(int16)")
 TICKS = _selector("ticks(int24)")
 DECIMALS = _selector("decimals()")
 SYMBOL = _selector("symbol()")
+LATEST_ROUND_DATA = _selector("latestRoundData()")  # Chainlink AggregatorV3Interface
 
 
 def calldata(selector: bytes, *int_args: int) -> str:

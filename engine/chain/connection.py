@@ -2,11 +2,13 @@
 otherwise (or when the WebSocket cannot be reached), JSON-RPC batches, new-head
 wake-ups, and exponential backoff between reconnects.
 
-Requests go to the web3 provider raw (``make_request`` / ``make_batch_request``):
-the layer decodes fixed word layouts itself (abi.py), so web3's formatters and
-middleware would only add cost. Every transport failure surfaces as
-:class:`ConnectionLost`; the follower reconnects and resumes from its last
-processed block.
+WebSocket: our own JSON-RPC client (websocket.py) with a ``newHeads``
+subscription whose headers are handed to the follower as they arrive. HTTP:
+web3's ``AsyncHTTPProvider`` used raw (``make_request`` /
+``make_batch_request``). Either way the layer decodes fixed word layouts itself
+(abi.py), so web3's formatters and middleware would only add cost. Every
+transport failure surfaces as :class:`ConnectionLost`; the follower reconnects
+and resumes from its last processed block.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from enum import Enum
 from typing import Any
 
 import aiohttp
-from web3 import AsyncHTTPProvider, AsyncWeb3, WebSocketProvider
+from web3 import AsyncHTTPProvider
 from web3.exceptions import Web3Exception, Web3RPCError
 from websockets.exceptions import WebSocketException
 
 from engine.chain.errors import ConnectionLost, RpcError
+from engine.chain.websocket import JsonRpcWebSocket
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +105,15 @@ class RpcClient:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.endpoint: Endpoint | None = None
-        self._w3: AsyncWeb3[Any] | None = None
-        self._batch_lock = asyncio.Lock()  # WebSocket batches share one response id
+        self._http: AsyncHTTPProvider | None = None
+        self._ws: JsonRpcWebSocket | None = None
         self._new_head = asyncio.Event()
-        self._heads_task: asyncio.Task[None] | None = None
+        self._head: dict[str, Any] | None = None  # the newest header announced, not yet taken
         self._lost: str | None = None
 
     @property
     def connected(self) -> bool:
-        return self._w3 is not None and self._lost is None
+        return (self._http is not None or self._ws is not None) and self._lost is None
 
     @property
     def transport(self) -> Transport | None:
@@ -142,52 +145,37 @@ class RpcClient:
     async def _open(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._lost = None
+        self._head = None
         if endpoint.transport is Transport.HTTP:
-            provider = AsyncHTTPProvider(
+            self._http = AsyncHTTPProvider(
                 endpoint.url,
                 request_kwargs={"timeout": aiohttp.ClientTimeout(total=self.timeout_s)},
                 exception_retry_configuration=None,  # the follower backs off itself
             )
-            self._w3 = AsyncWeb3(provider)
             return
-        ws = WebSocketProvider(
-            endpoint.url,
-            websocket_kwargs={"max_size": 1 << 28, "open_timeout": self.timeout_s},
-            request_timeout=self.timeout_s,
-            max_connection_retries=1,
-        )
+        self._ws = JsonRpcWebSocket(endpoint.url, timeout_s=self.timeout_s,
+                                    on_head=self._announced, on_lost=self._socket_lost)
         try:
-            self._w3 = await asyncio.wait_for(AsyncWeb3(ws), self.timeout_s)  # type: ignore[misc]
-        except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
+            await asyncio.wait_for(self._ws.open(), self.timeout_s)
+        except _TRANSPORT_ERRORS as exc:
             raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
-        try:
-            await asyncio.wait_for(self._w3.eth.subscribe("newHeads"), self.timeout_s)
-        except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
-            raise ConnectionLost(f"newHeads subscription: {exc}") from exc
-        self._heads_task = asyncio.create_task(self._read_heads(self._w3))
 
-    async def _read_heads(self, w3: AsyncWeb3[Any]) -> None:
-        try:
-            async for _ in w3.socket.process_subscriptions():
-                self._new_head.set()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - any end of the stream is a lost socket
-            self._lost = f"subscription stream ended: {type(exc).__name__}: {exc}"
-        else:
-            self._lost = "subscription stream ended"
+    def _announced(self, header: dict[str, Any]) -> None:
+        self._head = header
+        self._new_head.set()
+
+    def _socket_lost(self, reason: str) -> None:
+        self._lost = f"websocket: {reason}"
         self._new_head.set()  # wake the follower so it sees the loss at once
 
     async def close(self) -> None:
-        task, self._heads_task = self._heads_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        w3, self._w3 = self._w3, None
-        if w3 is not None:
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            await ws.close()
+        http, self._http = self._http, None
+        if http is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(w3.provider.disconnect(), 5)
+                await asyncio.wait_for(http.disconnect(), 5)
 
     async def wait_for_new_head(self) -> None:
         """Until the node announces a block (WebSocket), or one poll interval (HTTP; also
@@ -199,19 +187,30 @@ class RpcClient:
         else:
             await asyncio.sleep(self.poll_interval_s)
 
+    def take_new_head(self) -> dict[str, Any] | None:
+        """The newest header the node announced (``newHeads``, raw) since the last call, or
+        None (HTTP, or nothing new). Only a hint: a header may be skipped or be stale."""
+        head, self._head = self._head, None
+        return head
+
     # --- requests ---------------------------------------------------------------------
 
-    def _provider(self) -> Any:
-        if self._w3 is None:
+    def _check(self) -> None:
+        if self._http is None and self._ws is None:
             raise ConnectionLost("not connected")
         if self._lost is not None:
             raise ConnectionLost(self._lost)
-        return self._w3.provider
 
     async def request(self, method: str, params: list[Any]) -> Any:
-        provider = self._provider()
+        self._check()
         try:
-            response = await asyncio.wait_for(provider.make_request(method, params), self.timeout_s)
+            if self._ws is not None:
+                response = await self._ws.request(method, params)
+            else:
+                assert self._http is not None
+                response = await asyncio.wait_for(
+                    self._http.make_request(method, params), self.timeout_s  # type: ignore[arg-type]
+                )
         except Web3RPCError as exc:
             raise RpcError(method, exc.rpc_response or str(exc)) from exc
         except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
@@ -238,11 +237,14 @@ class RpcClient:
                 return [await self.request(method, params)]
             except RpcError as exc:
                 return [exc]
-        provider = self._provider()
+        self._check()
         try:
-            async with self._batch_lock:
+            if self._ws is not None:
+                responses: Any = await self._ws.batch(calls)
+            else:
+                assert self._http is not None
                 responses = await asyncio.wait_for(
-                    provider.make_batch_request(list(calls)), self.timeout_s
+                    self._http.make_batch_request(list(calls)), self.timeout_s  # type: ignore[arg-type]
                 )
         except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
             self._lost = f"batch of {len(calls)}: {type(exc).__name__}: {exc}"

@@ -33,6 +33,7 @@ from engine.chain.discovery import (
     parse_factory_log,
 )
 from engine.chain.errors import ChainConfigError, ChainError, ConnectionLost, RpcError
+from engine.chain.oracle import OracleReader
 from engine.chain.snapshot import read_pools, read_tokens
 from engine.config import ChainConfig
 from engine.core.engine import Engine, SyncState
@@ -55,6 +56,9 @@ class FollowerOptions:
     discover: bool | None = None
     discovery_from_block: int = 0
     discovery_max_range: int = 10_000  # blocks per factory eth_getLogs
+    # V3 ticks through the PoolLens (eth_call with a state override; snapshot.py), falling
+    # back to one call per bitmap word where the node does not run it; False: never try
+    tick_lens: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,8 @@ class ChainFollower:
             batch_size=options.batch_size,
             poll_interval_s=config.poll_interval_s,
         )
+        # the chain's price feeds, read at the initial sync and every oracle_refresh_blocks
+        self.oracle = OracleReader(config, engine, self.client) if config.price_feeds else None
         self.discovering = options.discover if options.discover is not None else not config.pools
         self._factories = factories(config) if self.discovering else {}
         self.pools: dict[str, PoolSpec] = {}  # followed pools by lowercase address
@@ -220,6 +226,8 @@ class ChainFollower:
         self.pools.update({p.address.lower(): spec for p, spec in self._with_specs(pools, specs)})
         for header in recent:
             self._remember(header)
+        if self.oracle is not None:
+            await self.oracle.refresh(pinned)
         log.info("chain synced", extra={"chain_id": self.chain_id, "block": pinned.number,
                                         "pools": len(pools), "tokens": len(tokens)})
 
@@ -241,7 +249,8 @@ class ChainFollower:
         ``strict``: a configured pool that cannot be read is a ChainConfigError;
         discovered pools that cannot be read are left out with a warning.
         """
-        read = await read_pools(self.client, self.chain_id, specs, block)
+        read = await read_pools(self.client, self.chain_id, specs, block,
+                                use_lens=self.options.tick_lens)
         by_address = {s.address: s for s in specs}
         problems = []
         for address, reason in read.failures.items():
@@ -276,6 +285,37 @@ class ChainFollower:
         """Process every block up to the node's head; returns how many were applied."""
         if self._last is None:
             raise RuntimeError("step() before sync()")
+        applied = await self._announced_block() or await self._catch_up()
+        if self.oracle is not None and self.oracle.due(self._last.number):
+            await self.oracle.refresh(self._last)
+        return applied
+
+    async def _announced_block(self) -> int:
+        """The next block from its ``newHeads`` notification: 1 when applied, else 0.
+
+        The notification carries the header, so the usual case, one new block on top
+        of the last processed one, costs one ``eth_getLogs`` instead of three round
+        trips (latest header, headers, logs). Anything else (no notification, a gap,
+        another parent, a block gone before its logs were read) is left to
+        ``_catch_up``, which reads the headers itself.
+        """
+        assert self._last is not None
+        raw = self.client.take_new_head()
+        if raw is None:
+            return 0
+        try:
+            header = BlockHeader.parse(raw)
+        except (KeyError, TypeError, ValueError):
+            return 0
+        if header.number != self._last.number + 1 or header.parent_hash != self._last.hash:
+            return 0
+        self._chain_head = max(self._chain_head, header.number)
+        self.engine.report_sync(self.chain_id, self._state, chain_head=self._chain_head)
+        return max(0, await self._apply_headers([header]))
+
+    async def _catch_up(self) -> int:
+        """Every block up to the node's latest, headers read in batches (and reorgs handled)."""
+        assert self._last is not None
         latest = await latest_header(self.client)
         self._chain_head = latest.number
         self.engine.report_sync(self.chain_id, self._state, chain_head=latest.number)
@@ -310,6 +350,10 @@ class ChainFollower:
             if batch[i].parent_hash != batch[i - 1].hash:  # changed between the reads
                 batch = batch[:i]
                 break
+        return await self._apply_headers(batch)
+
+    async def _apply_headers(self, batch: Sequence[BlockHeader]) -> int:
+        """Read the linked ``batch``'s logs and apply its blocks; -1 when a block is gone."""
         logs = await self._logs(batch)
         if logs is None:
             return -1

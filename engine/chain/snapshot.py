@@ -1,26 +1,33 @@
 """The initial state of tokens and pools, read at one pinned block in JSON-RPC batches.
 
-Three rounds of batched ``eth_call``s, all at the same block number so the
-state is one consistent snapshot:
+Batched ``eth_call``s, all at the same block number so the state is one
+consistent snapshot:
   1. per pool: token0, token1 and getReserves (V2) or fee, tickSpacing, slot0,
      liquidity (V3);
-  2. per V3 pool: every ``tickBitmap`` word of the range its spacing can
-     initialize (35 words at spacing 200, 6,933 at spacing 1);
-  3. per set bit: ``ticks(t)`` -> liquidityGross, liquidityNet.
+  2. per V3 pool, its initialized ticks (tick, liquidityGross, liquidityNet):
+     with the PoolLens (lens.py: one ``eth_call`` with a state override per
+     1,024 bitmap words, so one call for most pools), or, where the node does
+     not run state overrides (``lens=False``, or the lens call failed), the
+     plain way: every ``tickBitmap`` word of the range the spacing can
+     initialize (35 words at spacing 200, 6,933 at spacing 1), then
+     ``ticks(t)`` for every set bit.
 Tokens not yet known: ``decimals`` and ``symbol`` in one more batch.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.chain import abi
+from engine.chain import abi, lens
 from engine.chain.connection import RpcClient
 from engine.chain.discovery import PoolSpec
 from engine.chain.errors import RpcError
 from engine.core.events import PoolAdded, TokenAdded, V2PoolAdded, V3PoolAdded
+
+log = logging.getLogger(__name__)
 
 
 def _call(address: str, data: str, block: int) -> tuple[str, list[Any]]:
@@ -57,9 +64,13 @@ async def _results(
 
 
 async def read_pools(
-    client: RpcClient, chain_id: int, specs: Sequence[PoolSpec], block: int
+    client: RpcClient, chain_id: int, specs: Sequence[PoolSpec], block: int, *,
+    use_lens: bool = True,
 ) -> PoolsRead:
-    """Full state of ``specs`` at ``block``; pools that fail land in ``failures``."""
+    """Full state of ``specs`` at ``block``; pools that fail land in ``failures``.
+
+    ``use_lens``: read V3 ticks with the PoolLens where the node runs it (else word by word).
+    """
     read = PoolsRead()
     layouts: dict[str, list[bytes]] = {"v2": [abi.TOKEN0, abi.TOKEN1, abi.GET_RESERVES],
                                        "v3": [abi.TOKEN0, abi.TOKEN1, abi.FEE, abi.TICK_SPACING,
@@ -86,7 +97,7 @@ async def read_pools(
         else:
             v3_heads.append((spec, *values))  # type: ignore[arg-type]
     if v3_heads:
-        read.pools.extend(await _read_v3_ticks(client, chain_id, v3_heads, block))
+        read.pools.extend(await _read_v3_ticks(client, chain_id, v3_heads, block, use_lens))
     return read
 
 
@@ -117,10 +128,62 @@ def _decode_head(spec: PoolSpec, row: list[bytes | RpcError]) -> tuple[Any, ...]
     return values
 
 
+V3Head = tuple[PoolSpec, str, str, int, int, int, int, int]
+Ticks = list[tuple[int, int, int]]  # (tick, liquidity_gross, liquidity_net), ascending
+
+
 async def _read_v3_ticks(
-    client: RpcClient, chain_id: int,
-    heads: list[tuple[PoolSpec, str, str, int, int, int, int, int]], block: int,
+    client: RpcClient, chain_id: int, heads: list[V3Head], block: int, use_lens: bool,
 ) -> list[PoolAdded]:
+    ticks: list[Ticks | None] = (
+        await _lens_ticks(client, heads, block) if use_lens else [None] * len(heads)
+    )
+    plain = [i for i, t in enumerate(ticks) if t is None]
+    if plain:
+        if use_lens:
+            log.warning("tick lens unavailable; reading ticks word by word", extra={
+                "pools": len(plain), "example": heads[plain[0]][0].address})
+        for i, pool_ticks in zip(plain, await _plain_ticks(client, [heads[i] for i in plain], block),
+                                 strict=True):
+            ticks[i] = pool_ticks
+    out: list[PoolAdded] = []
+    for (spec, token0, token1, fee, spacing, sqrt_price, tick, liquidity), pool_ticks in zip(
+        heads, ticks, strict=True
+    ):
+        out.append(V3PoolAdded(
+            chain_id, spec.address, token0, token1, fee, spacing, sqrt_price, tick, liquidity,
+            pool_ticks or [], spec.dex, block,
+        ))
+    return out
+
+
+async def _lens_ticks(client: RpcClient, heads: list[V3Head], block: int) -> list[Ticks | None]:
+    """Each pool's ticks through the PoolLens, None where a call of it failed."""
+    chunks: list[tuple[int, range]] = []
+    for i, head in enumerate(heads):
+        words = word_range(head[4])
+        for start in range(words.start, words.stop, lens.WORDS_PER_CALL):
+            chunks.append((i, range(start, min(start + lens.WORDS_PER_CALL, words.stop))))
+    results = await client.batch([
+        lens.call(heads[i][0].address, heads[i][4], r.start, r.stop - 1, block) for i, r in chunks
+    ])
+    ticks: list[Ticks | None] = [[] for _ in heads]
+    for (i, _), result in zip(chunks, results, strict=True):
+        pool_ticks = ticks[i]
+        if pool_ticks is None:
+            continue
+        if isinstance(result, RpcError):  # no state overrides here, or over the gas cap
+            ticks[i] = None
+            continue
+        try:
+            pool_ticks.extend(lens.decode_ticks(abi.to_bytes(result or "0x")))
+        except ValueError:  # the override was ignored: a call to an empty account
+            ticks[i] = None
+    return ticks
+
+
+async def _plain_ticks(client: RpcClient, heads: list[V3Head], block: int) -> list[Ticks]:
+    """Each pool's ticks from one eth_call per bitmap word and per initialized tick."""
     word_calls = [
         (i, w) for i, head in enumerate(heads) for w in word_range(head[4])
     ]
@@ -140,15 +203,7 @@ async def _read_v3_ticks(
     for (i, t), result in zip(tick_calls, rows, strict=True):
         data = _data(result, f"{heads[i][0].address}: ticks({t})")
         ticks[i].append((t, abi.word(data, 0), abi.word(data, 1, signed=True)))
-    out: list[PoolAdded] = []
-    for (spec, token0, token1, fee, spacing, sqrt_price, tick, liquidity), pool_ticks in zip(
-        heads, ticks, strict=True
-    ):
-        out.append(V3PoolAdded(
-            chain_id, spec.address, token0, token1, fee, spacing, sqrt_price, tick, liquidity,
-            pool_ticks, spec.dex, block,
-        ))
-    return out
+    return ticks
 
 
 def _data(result: bytes | RpcError, what: str) -> bytes:

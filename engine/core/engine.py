@@ -2,19 +2,25 @@
 
 Everything here runs on the event loop thread (the chain layer's tasks and
 the gRPC handlers share it); each call is short: engine_rs does the math in
-one batched call per block. Not thread-safe by design.
+one batched call per block. Not thread-safe by design. Pool state is read
+from the Market itself (``PoolView`` copies); the read model (``state.py``)
+holds only what the Market does not: tokens, heads, gas prices, and the block
+each pool last changed at.
 
 Inputs (the chain layer): ``add_tokens``, ``add_pools``, ``set_head``,
 ``apply_block``, ``rollback``, ``report_sync``. Outputs: ``PriceEvent`` and
 ``OpportunityEvent`` to ``subscribe_prices`` / ``subscribe_opportunities``,
-and rows to the ``Recorder`` (the store).
+and rows to the ``Recorder`` (the store). With models, the ``scorer``
+(engine/execution/gate.py) gives each published opportunity its
+``ModelVerdict``, carried by the event and recorded with the opportunity.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
@@ -25,6 +31,7 @@ from engine.config import ChainConfig, EngineConfig
 from engine.core.errors import BlockRejected, InvalidRequest, NotFound
 from engine.core.events import (
     BlockUpdate,
+    ModelVerdict,
     OpportunityEvent,
     PoolAdded,
     PriceEvent,
@@ -33,16 +40,16 @@ from engine.core.events import (
     V2PoolAdded,
 )
 from engine.core.history import Change, HeadChange, History, PoolsChange, TokensChange
+from engine.core.latency import LatencyRecorder
 from engine.core.pubsub import Hub, Subscription
+from engine.core.reference_prices import ReferencePrices
 from engine.core.state import (
     ChainHead,
     Key,
     MarketView,
-    PoolState,
+    PoolView,
     TokenInfo,
-    apply_update,
     normalize_address,
-    pool_state,
     token_info,
 )
 
@@ -55,6 +62,13 @@ class SyncState(Enum):
     LIVE = "live"
     RECONNECTING = "reconnecting"
     FAILED = "failed"
+
+
+def touched_pools(block: BlockUpdate) -> list[Key]:
+    """The pools a block's updates name, each once, in first-update order."""
+    return list(dict.fromkeys(
+        (int(u[1]), normalize_address(u[2])) for u in block.updates  # type: ignore[call-overload, arg-type]
+    ))
 
 
 def opportunity_id(opp: engine_rs.Opportunity) -> str:
@@ -73,18 +87,30 @@ class SeenOpportunity:
     block_hash: str
     observed_ns: int
     published_ns: int
+    verdict: ModelVerdict | None = None  # the models' verdict when it was seen (None: no models)
 
 
 class Recorder(Protocol):
     """Where the engine's rows go (engine/store); every call must return at once."""
 
     def record_tokens(self, tokens: Sequence[TokenInfo]) -> None: ...
-    def record_pools(self, pools: Sequence[PoolState]) -> None: ...
+    def record_pools(self, pools: Sequence[PoolView]) -> None: ...
     def record_block(
-        self, chain_id: int, head: ChainHead, pools: Sequence[PoolState],
+        self, chain_id: int, head: ChainHead, pools: Sequence[PoolView],
         opportunities: Sequence[SeenOpportunity],
     ) -> None: ...
     def record_rollback(self, chain_id: int, to_number: int) -> None: ...
+
+
+class OpportunityScorer(Protocol):
+    """The strategy's verdict on each opportunity from the models (engine/execution/gate.py).
+
+    Called on the event loop as each block's opportunities are published, in
+    one batch per chain and block; must return quickly (per-block cached scores).
+    """
+
+    def assess(self, chain_id: int,
+               opportunities: Sequence[engine_rs.Opportunity]) -> list[ModelVerdict]: ...
 
 
 class BlockObserver(Protocol):
@@ -92,10 +118,14 @@ class BlockObserver(Protocol):
 
     Called on the event loop right after the block is applied, before it is
     published; must return quickly. An exception is logged, never propagated.
+    ``pools``: the pools the block changed, as they are now; ``previous``: the
+    same pools just before the block; ``after``: the read model now, whose
+    ``pools`` keys name every pool ``market`` holds.
     """
 
-    def on_block(self, block: BlockUpdate, pools: Sequence[PoolState], before: MarketView,
-                 after: MarketView) -> None: ...
+    def on_block(self, block: BlockUpdate, pools: Sequence[PoolView],
+                 previous: Sequence[PoolView], after: MarketView,
+                 market: engine_rs.Market) -> None: ...
     def on_rollback(self, chain_id: int, to_number: int) -> None: ...
 
 
@@ -110,8 +140,9 @@ class ChainRuntime:
     blocks_failed: int = 0
     reorgs: int = 0
     last_error: str = ""
-    # opportunity id -> (amount_in, profit_net) last recorded, to record changes only
-    last_sizing: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # opportunity id -> (amount_in, profit_net, model decision) last recorded, to record
+    # changes only
+    last_sizing: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +201,19 @@ class Engine:
         self._native = {c.chain_id: c.native_token_address() for c in config.chains}
         self.view = MarketView()
         self.opportunities: list[engine_rs.Opportunity] = []
+        # (chain_id, cycle_id) -> opportunity_id; cycle ids hold while the pool set and the
+        # base tokens do (cleared when either changes, and on rollback)
+        self._cycle_ids: dict[tuple[int, int], str] = {}
         self.prices: Hub[PriceEvent] = Hub(config.api.stream_buffer)
         self.opportunity_events: Hub[OpportunityEvent] = Hub(config.api.stream_buffer)
         self.observers: list[BlockObserver] = []
+        # the models' verdicts (None: no models); per chain, of its current opportunities
+        self.scorer: OpportunityScorer | None = None
+        self._verdicts: dict[int, dict[str, ModelVerdict]] = {}
+        # the pipeline's stage latencies (GetStats); the executor records its stages here too
+        self.latency = LatencyRecorder()
+        # USD reference prices from the chains' price feeds (set by engine/chain/oracle.py)
+        self.reference_prices = ReferencePrices(config.chains)
         # configured tokens are part of the starting market, before the history
         for chain in config.chains:
             self._apply(TokensChange(chain.chain_id, tuple(
@@ -199,6 +240,8 @@ class Engine:
 
         Atomic: on an error the market and the view are as before.
         """
+        if isinstance(change, TokensChange | PoolsChange):
+            self._cycle_ids.clear()  # the cycle index is rebuilt
         if isinstance(change, TokensChange):
             view = self.view.evolve(tokens=True)
             for token in change.tokens:
@@ -215,9 +258,8 @@ class Engine:
             try:
                 for pool in change.pools:
                     self._add_pool(pool)
-                    state = pool_state(pool)
-                    key = (state.chain_id, state.address)
-                    view.pools[key] = state
+                    key = (pool.chain_id, normalize_address(pool.address))
+                    view.pools[key] = pool.block_number
                     touched.append(key)
             except Exception:
                 self.market.restore(before)
@@ -232,7 +274,8 @@ class Engine:
         return self._apply_block_updates(change)
 
     def _apply_block_updates(self, block: BlockUpdate, *, live: bool = False) -> list[Key]:
-        """engine_rs first (atomic: it raises before changing anything), then the read model.
+        """engine_rs first (atomic: it raises before changing anything), then the read model
+        (which pools changed at this block, the head, the gas price).
 
         ``live``: ``Market.update`` also re-evaluates the cycles through the
         touched pools and refreshes ``self.opportunities``; replays only apply.
@@ -244,7 +287,8 @@ class Engine:
             and (block.chain_id, native) in self.view.tokens
             and self.view.gas_price_wei.get(block.chain_id) != block.gas_price_wei
         )
-        before = self.market.snapshot()  # copy-on-write: cheap
+        # a rejected batch changes nothing in engine_rs; only the gas price set first needs undoing
+        before = self.market.snapshot() if set_gas else None
         try:
             if set_gas:
                 self.market.set_gas_price(block.chain_id, block.gas_price_wei, native)  # type: ignore[arg-type]
@@ -252,13 +296,14 @@ class Engine:
                 opportunities = self.market.update(block.updates)
             else:
                 self.market.apply_updates(block.updates)
-            view = self.view.evolve()
-            touched = list(dict.fromkeys(
-                apply_update(view.pools, u, block.number) for u in block.updates
-            ))
         except Exception:
-            self.market.restore(before)
+            if before is not None:
+                self.market.restore(before)
             raise
+        view = self.view.evolve()
+        touched = touched_pools(block)  # engine_rs accepted them: each is a pool of the market
+        for key in touched:
+            view.pools[key] = block.number
         view.heads[block.chain_id] = ChainHead(block.number, block.hash.lower(), block.timestamp)
         if set_gas:
             view.gas_price_wei[block.chain_id] = block.gas_price_wei  # type: ignore[assignment]
@@ -323,7 +368,7 @@ class Engine:
             change = PoolsChange(chain_id, tuple(batch))
             touched = self._apply(change)
             self._record(change)
-            states = [self.view.pools[k] for k in touched]
+            states = self._pool_views(touched)
             if self.recorder is not None:
                 self.recorder.record_pools(states)
             self.opportunities = self.market.scan()
@@ -350,8 +395,8 @@ class Engine:
         """
         runtime = self.require_chain(block.chain_id)
         started = time.perf_counter()
-        before = self.view
-        head = before.heads.get(block.chain_id)
+        head = self.view.heads.get(block.chain_id)
+        previous: dict[Key, PoolView] = {}
         try:
             if head is not None and block.number <= head.number:
                 raise BlockRejected(
@@ -368,8 +413,11 @@ class Engine:
                     f"is not head {head.hash}: reorg, roll back first"
                 )
             try:
+                if self.observers:  # the pools as they are before the block (views are copies)
+                    known = [k for k in touched_pools(block) if k in self.view.pools]
+                    previous = dict(zip(known, self._pool_views(known), strict=True))
                 touched = self._apply_block_updates(block, live=True)
-            except (ValueError, TypeError, KeyError, AssertionError) as exc:
+            except (ValueError, TypeError, KeyError, IndexError, AssertionError) as exc:
                 raise BlockRejected(f"chain {block.chain_id}: block {block.number}: {exc}") from exc
         except BlockRejected as exc:
             runtime.blocks_failed += 1
@@ -381,10 +429,11 @@ class Engine:
         self._record(block)
         runtime.blocks_processed += 1
         runtime.last_error = ""
-        states = [self.view.pools[k] for k in touched]
+        states = self._pool_views(touched)
         for observer in self.observers:
             try:
-                observer.on_block(block, states, before, self.view)
+                observer.on_block(block, states, [previous[k] for k in touched], self.view,
+                                  self.market)
             except Exception:  # an observer never fails a block
                 log.exception("block observer failed", extra={"chain_id": block.chain_id,
                                                               "block": block.number})
@@ -407,6 +456,7 @@ class Engine:
         if plan is None:
             return RollbackResult(chain_id, to_number, [], [])
         self.market.restore(plan.base_snapshot)
+        self._cycle_ids.clear()
         self.view = plan.base_view
         for change in plan.replay:
             try:
@@ -428,7 +478,7 @@ class Engine:
         metrics.HEAD_BLOCK.labels(chain_id).set(head.number if head else 0)
         if self.recorder is not None:
             self.recorder.record_rollback(chain_id, to_number)
-        restored = [p for p in self.view.pools.values() if p.chain_id == chain_id]
+        restored = self.market.pools(chain_id)
         self._publish(chain_id, None, restored, time.time_ns())
         log.warning("rolled back", extra={"chain_id": chain_id, "to_block": to_number,
                                           "blocks": len(plan.removed_blocks)})
@@ -460,46 +510,82 @@ class Engine:
     # --- publishing ------------------------------------------------------------
 
     def _publish(
-        self, chain_id: int, block: BlockUpdate | None, pools: list[PoolState], observed_ns: int
+        self, chain_id: int, block: BlockUpdate | None, pools: list[PoolView], observed_ns: int
     ) -> list[engine_rs.Opportunity]:
         head = self.view.heads.get(chain_id)
         number = block.number if block else (head.number if head else 0)
         block_hash = block.hash.lower() if block else (head.hash if head else "")
         chain_opps = [o for o in self.opportunities if o.chain_id == chain_id]
+        verdicts = self._assess(chain_id, chain_opps)
         published = time.time_ns()
         if pools:
             self.prices.publish(
                 PriceEvent(chain_id, number, block_hash, pools, observed_ns, published)
             )
         self.opportunity_events.publish(
-            OpportunityEvent(chain_id, number, block_hash, chain_opps, observed_ns, published)
+            OpportunityEvent(chain_id, number, block_hash, chain_opps, observed_ns, published,
+                             verdicts=verdicts)
         )
         metrics.PIPELINE_LATENCY.labels(chain_id).observe(max(0, published - observed_ns) / 1e9)
+        if block is not None:
+            self.latency.record("block_to_opportunities", published - observed_ns, at_ns=published)
         metrics.OPPORTUNITIES.labels(chain_id).set(len(chain_opps))
-        seen = self._newly_sized(chain_id, chain_opps, number, block_hash, observed_ns, published)
+        seen = self._newly_sized(chain_id, chain_opps, verdicts, number, block_hash, observed_ns,
+                                 published)
         if self.recorder is not None and (block is not None or seen):
             self.recorder.record_block(
                 chain_id, head or ChainHead(number, block_hash, 0), pools if block else [], seen
             )
         return chain_opps
 
+    def _assess(self, chain_id: int,
+                opps: list[engine_rs.Opportunity]) -> dict[str, ModelVerdict]:
+        """The scorer's verdicts by opportunity id, kept as the chain's current ones."""
+        verdicts: dict[str, ModelVerdict] = {}
+        if self.scorer is not None and opps:
+            try:
+                assessed = self.scorer.assess(chain_id, opps)
+                verdicts = {self._opportunity_id(o): v for o, v in zip(opps, assessed, strict=True)}
+            except Exception:  # no verdict is published; the execution gate still decides
+                log.exception("scoring opportunities failed", extra={"chain_id": chain_id})
+        self._verdicts[chain_id] = verdicts
+        return verdicts
+
+    @property
+    def verdicts(self) -> Mapping[str, ModelVerdict]:
+        """The models' verdicts on the current opportunities of every chain, by id."""
+        return ChainMap(*self._verdicts.values())
+
     def _newly_sized(
-        self, chain_id: int, opps: list[engine_rs.Opportunity], number: int, block_hash: str,
-        observed_ns: int, published_ns: int,
+        self, chain_id: int, opps: list[engine_rs.Opportunity],
+        verdicts: Mapping[str, ModelVerdict], number: int, block_hash: str, observed_ns: int,
+        published_ns: int,
     ) -> list[SeenOpportunity]:
+        """Opportunities with a new sizing or a new model decision since the last block."""
         runtime = self.chains[chain_id]
-        current: dict[str, tuple[int, int]] = {}
+        current: dict[str, tuple[int, int, str]] = {}
         seen: list[SeenOpportunity] = []
         for opp in opps:
-            oid = opportunity_id(opp)
-            sizing = (opp.amount_in, opp.profit_net)
+            oid = self._opportunity_id(opp)
+            verdict = verdicts.get(oid)
+            sizing = (opp.amount_in, opp.profit_net, verdict.decision if verdict else "")
             current[oid] = sizing
             if runtime.last_sizing.get(oid) != sizing:
-                seen.append(SeenOpportunity(opp, oid, number, block_hash, observed_ns, published_ns))
+                seen.append(SeenOpportunity(opp, oid, number, block_hash, observed_ns, published_ns,
+                                            verdict))
         runtime.last_sizing = current
         if seen:
             metrics.OPPORTUNITIES_SEEN.labels(chain_id).inc(len(seen))
         return seen
+
+    def _opportunity_id(self, opp: engine_rs.Opportunity) -> str:
+        """``opportunity_id``, cached by cycle: building it reads the path out of engine_rs,
+        which for every ranked opportunity of every block cost more than the rest of a block."""
+        key = (opp.chain_id, opp.cycle_id)
+        oid = self._cycle_ids.get(key)
+        if oid is None:
+            oid = self._cycle_ids[key] = opportunity_id(opp)
+        return oid
 
     def subscribe_prices(self) -> Subscription[PriceEvent]:
         return self.prices.subscribe()
@@ -525,11 +611,10 @@ class Engine:
     def tokens(self, chain_id: int = 0) -> list[TokenInfo]:
         return [t for t in self.view.tokens.values() if not chain_id or t.chain_id == chain_id]
 
-    def pools(self, chain_id: int = 0, token: str = "") -> list[PoolState]:
-        return [
-            p for p in self.view.pools.values()
-            if (not chain_id or p.chain_id == chain_id) and (not token or token in (p.token0, p.token1))
-        ]
+    def pools(self, chain_id: int = 0, token: str = "") -> list[PoolView]:
+        """Every pool's current state (of one chain, holding one token, if given)."""
+        views = self.market.pools(chain_id or None)
+        return [p for p in views if token in (p.token0, p.token1)] if token else views
 
     def token(self, chain_id: int, address: str, field_name: str) -> TokenInfo:
         self.require_chain(chain_id)
@@ -538,12 +623,24 @@ class Engine:
             raise NotFound(field_name, f"unknown token {address} on chain {chain_id}")
         return info
 
-    def pool(self, chain_id: int, address: str, field_name: str) -> PoolState:
+    def pool(self, chain_id: int, address: str, field_name: str) -> PoolView:
         self.require_chain(chain_id)
-        state = self.view.pools.get((chain_id, normalize_address(address)))
-        if state is None:
+        view = self.find_pool(chain_id, address)
+        if view is None:
             raise NotFound(field_name, f"unknown pool {address} on chain {chain_id}")
-        return state
+        return view
+
+    def find_pool(self, chain_id: int, address: str) -> PoolView | None:
+        """A pool's current state, None when the market has no such pool."""
+        key = (chain_id, normalize_address(address))
+        return self.market.pool(*key) if key in self.view.pools else None
+
+    def updated_block(self, pool: PoolView) -> int:
+        """The block the pool's state was last set at (read at, or changed by a log of)."""
+        return self.view.pools.get((pool.chain_id, pool.address), 0)
+
+    def _pool_views(self, keys: Iterable[Key]) -> list[PoolView]:
+        return [self.market.pool(chain_id, address) for chain_id, address in keys]
 
     def quote(self, chain_id: int, pools: Sequence[str], token_in: str, amount_in: int) -> QuoteResult:
         """Exact outputs of each hop along ``pools`` (engine_rs Market.quote)."""
@@ -583,8 +680,8 @@ class Engine:
         pool_counts: dict[int, int] = {}
         for t in self.view.tokens.values():
             token_counts[t.chain_id] = token_counts.get(t.chain_id, 0) + 1
-        for p in self.view.pools.values():
-            pool_counts[p.chain_id] = pool_counts.get(p.chain_id, 0) + 1
+        for c, _ in self.view.pools:
+            pool_counts[c] = pool_counts.get(c, 0) + 1
         for chain_id, rt in self.chains.items():
             chains.append(ChainStatus(
                 chain_id, rt.config.name, rt.state, self.view.heads.get(chain_id), rt.chain_head,

@@ -13,7 +13,7 @@ so that latency can be measured across processes.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import engine_rs
@@ -117,20 +117,43 @@ class RollbackResult:
 
 @dataclass(frozen=True, slots=True)
 class PriceEvent:
-    """Pools whose state a block changed (or, with ``snapshot``, every pool)."""
+    """Pools whose state a block changed (or, with ``snapshot``, every pool), as they are after it."""
 
     chain_id: int
     block_number: int
     block_hash: str
-    pools: list[str]
+    pools: list[engine_rs.PoolView]
     observed_ns: int
     published_ns: int
     snapshot: bool = False
 
 
+PASS, SKIP = "pass", "skip"  # ModelVerdict.decision
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVerdict:
+    """What the strategy decided about one opportunity from the models (engine/execution/gate.py).
+
+    ``score``: the highest IsolationForest anomaly score among the route's pools
+    (None while no pool of the route has enough history); ``anomalous``: a pool
+    of the route scores above the threshold; ``decision``: ``SKIP`` when the
+    strategy will not trade it, else ``PASS``; ``reason`` says why, with every
+    pool's score.
+    """
+
+    decision: str
+    reason: str
+    score: float | None = None
+    anomalous: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class OpportunityEvent:
-    """A chain's current opportunities after a block, ranked by profit_net."""
+    """A chain's current opportunities after a block, ranked by profit_net.
+
+    ``verdicts``: the models' verdict on each, by opportunity id (empty without models).
+    """
 
     chain_id: int
     block_number: int
@@ -139,3 +162,4 @@ class OpportunityEvent:
     observed_ns: int
     published_ns: int
     snapshot: bool = False
+    verdicts: Mapping[str, ModelVerdict] = field(default_factory=dict)

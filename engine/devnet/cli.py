@@ -4,6 +4,7 @@
     python -m engine.devnet simulate [--config .devnet/devnet.json] [--duration 60] ...
     python -m engine.devnet down
     python -m engine.devnet demo [--check] [--gateway-port 8080] ...   (make demo)
+    python -m engine.devnet manipulate [--pool WETH/USDC/3000] [--pull 0.95] [--move 0.1]
 
 ``up`` stays in the foreground and owns its anvil processes: Ctrl-C, SIGTERM
 or ``down`` stop them all. The config file appears (atomically) once every
@@ -240,9 +241,10 @@ def parser() -> argparse.ArgumentParser:
     down.add_argument("--pid-file", type=Path, default=DEFAULT_PID_FILE)
     down.set_defaults(run=cmd_down)
 
-    from engine.devnet import demo
+    from engine.devnet import demo, scenario
 
     demo.add_parser(sub)
+    scenario.add_parser(sub)
     return root
 
 

@@ -54,6 +54,14 @@ class PoolConfig(_Model):
     token1: str
 
 
+class PriceFeedConfig(_Model):
+    """A token's USD feed (contracts/PriceFeed.sol, AggregatorV3Interface, 8 decimals);
+    the engine's ``price_feeds`` format."""
+
+    feed: str
+    max_staleness_s: int = Field(gt=0, description="the engine rejects older answers")
+
+
 class SimulatorConfig(_Model):
     """Devnet-only helper contracts the market simulator trades through."""
 
@@ -73,6 +81,9 @@ class ChainConfig(_Model):
     tokens: list[TokenConfig]
     dexes: list[DexConfig]
     pools: list[PoolConfig]
+    price_feeds: dict[str, PriceFeedConfig] = Field(
+        default_factory=dict, description="token address -> its USD feed, owned by the deployer"
+    )
     simulator: SimulatorConfig
 
     def token(self, symbol: str) -> TokenConfig:

@@ -9,9 +9,10 @@ Starts, as subprocesses and in this order, each logging to ``.devnet/logs/<name>
    ``gateway/.env`` (0600: a fresh RS256 signing key, session secret and the dev login's
    client secret), ``gateway/auth_config.yaml`` (the dashboard, the engine's address, one
    login provider: the local dev login), ``gateway/gateway.db`` (fresh, with a viewer API
-   key of the demo's ``viewer`` account) and ``engine.json`` (the devnet's config + the
-   gateway's ``keys engine-config --with-api-keys`` auth section + stores under
-   ``.devnet/engine/`` + live execution with the devnet's keystore).
+   key of the demo's ``viewer`` account) and ``engine.json`` (the devnet's config, its
+   price feeds included + the gateway's ``keys engine-config --with-api-keys`` auth
+   section + stores under ``.devnet/engine/``) whose ``execution`` section is the YAML
+   file ``engine-execution.yaml`` (live execution with the devnet's keystore).
 3. ``devlogin``: the local OpenID provider (``gateway/devlogin/provider.mjs``) with the
    demo accounts admin / trader / viewer.
 4. ``engine``: ``arbx serve --config .devnet/engine.json``; the keystore password is the
@@ -25,8 +26,8 @@ Ctrl-C or SIGTERM stops everything in reverse order. A process that fails to sta
 dies later) has the tail of its log printed and the demo exits non-zero.
 
 ``--check`` starts everything, checks that the dashboard's index.html, the gateway's
-``/api/v1/status`` (with the viewer API key), ``arbx status`` against the engine and a
-full login as ``admin`` answer, waits (bounded) until the engine has recorded an
+``/api/v1/status`` (with the viewer API key), ``/api/v1/tokens`` with the devnet's
+reference prices, ``arbx status`` against the engine and a full login as ``admin`` answer, waits (bounded) until the engine has recorded an
 opportunity or a trade, then stops everything and exits 0 (1 if a check failed).
 """
 
@@ -51,6 +52,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import urljoin
+
+import yaml
 
 from engine.devnet import keystore
 from engine.devnet.paths import DEVNET_DIR, REPO_ROOT
@@ -203,6 +206,10 @@ class Files:
     @property
     def engine_config(self) -> Path:
         return self.root / "engine.json"
+
+    @property
+    def engine_execution(self) -> Path:
+        return self.root / "engine-execution.yaml"
 
     @property
     def engine_dir(self) -> Path:
@@ -402,18 +409,26 @@ logging:
             "store": {"path": "engine/arbitrage.db"},
             "metrics": {"enabled": True, "host": "127.0.0.1", "port": self.o.metrics_port},
             "logging": {"level": "INFO", "json": True},
-            "execution": {
-                "mode": "live",
-                "keystore": str(self.files.keystore),
-                "password_env": keystore.PASSWORD_ENV,  # the value: the engine's environment
-                "trades_db": "engine/trades.db",
-                "risk": {"max_in_flight": 8, "min_profit_net": "1",
-                         "daily_loss_limit_wei": str(10**18)},
-            },
+            # a per-component YAML file (engine/config.py): trading and its risk limits
+            "execution": self.files.engine_execution.name,
         })
-        tmp = self.files.engine_config.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(document, indent=2) + "\n")
-        tmp.replace(self.files.engine_config)
+        execution = {
+            "mode": "live",
+            "keystore": str(self.files.keystore),
+            "password_env": keystore.PASSWORD_ENV,  # the value: the engine's environment
+            "trades_db": "engine/trades.db",  # relative to engine.json's folder
+            "risk": {"max_in_flight": 8, "min_profit_net": "1",
+                     "daily_loss_limit_wei": str(10**18)},
+        }
+        for path, text in (
+            (self.files.engine_execution,
+             "# The engine's execution section (see engine.json), as YAML.\n"
+             + yaml.safe_dump(execution, sort_keys=False)),
+            (self.files.engine_config, json.dumps(document, indent=2) + "\n"),
+        ):
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text)
+            tmp.replace(path)
 
     def start_devlogin(self) -> None:
         node = shutil.which("node")
@@ -534,6 +549,19 @@ logging:
             else:
                 failures.append("GET /api/v1/status with the viewer API key: " + (
                     f"{status.status_code} {status.text[:300]}" if status is not None else "no answer"))
+
+            feeds = sum(len(c.get("price_feeds", {})) for c in
+                        json.loads(self.files.devnet_config.read_text())["chains"])
+            priced = self._poll(
+                lambda: [t for t in http.get("/api/v1/tokens", headers=headers).json()
+                         if t["usd_price"] is not None],
+                lambda tokens: len(tokens) == feeds, 30)
+            if priced is not None and len(priced) == feeds > 0:
+                _say(f"  ok: GET /api/v1/tokens: {feeds} reference prices from the devnet's "
+                     "price feeds")
+            else:
+                failures.append(f"GET /api/v1/tokens: {len(priced or [])} of the {feeds} "
+                                "price feeds' tokens carry a usd_price")
 
             arbx = subprocess.run(
                 [sys.executable, "-m", "engine.cli", "status", "--target",

@@ -8,7 +8,10 @@ Per chain, on every step:
 - now and then one large swap moves one pool's price by a few percent, a gap
   against the other DEXes quoting the same pair that stays until someone
   arbitrages it or the noise flow slowly closes it;
-- liquidity is added to and removed from V3 pools, in ranges from narrow to wide.
+- liquidity is added to and removed from V3 pools, in ranges from narrow to wide;
+- every few seconds the price feeds follow the fair price, as Chainlink's do:
+  a new round when the fair price moved more than ``feed_deviation`` from the
+  feed's answer, or when ``feed_heartbeat_s`` passed since its last round.
 
 Transactions go out from anvil's unlocked accounts through the world's
 V2Caller / V3Caller (they hold the tokens) without waiting for receipts: with
@@ -24,15 +27,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from engine.devnet import liquidity
+from engine.devnet import feeds, liquidity
 from engine.devnet.config import ChainConfig, DevnetConfig, PoolConfig
 from engine.devnet.rpc import TX_GAS, Chain, RpcError
-from engine.devnet.spec import PANCAKESWAP_V2, STABLES, UNISWAP_V2
+from engine.devnet.spec import FEED_DECIMALS, PANCAKESWAP_V2, STABLES, UNISWAP_V2
 from engine.devnet.v2 import V2Dex, V2Protocol, read_reserves
 from engine.devnet.v3 import Pool, V3Dex
 
 SWAP_GAS = 2_000_000  # a noise swap; a block holds hundreds
 SHOCK_GAS = 30_000_000  # a gap-opening V3 swap may cross many ticks
+FEED_GAS = 200_000  # PriceFeed.updateAnswer
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class MarketOptions:
     volatility_per_sqrt_s: float = 0.0004  # fair-price drift of non-stable tokens
     reversion: float = 60.0  # direction bias per unit of log mispricing
     position_usd: tuple[float, float] = (20_000.0, 500_000.0)
+    feed_interval_s: float = 5.0  # how often the price feeds are compared with the fair price
+    feed_deviation: float = 0.001  # a new round when the fair price moved this much (relative)
+    feed_heartbeat_s: float = 60.0  # ... or when the last round is this old
 
 
 @dataclass
@@ -100,12 +107,21 @@ class ChainMarket:
         self.gap_pools = [p for p in config.pools if pair_counts[_pair(p)] > 1]
         self.positions: list[Position] = []
         self._next_trader = 0
+        # token -> its price feed (owned by the deployer), the answer last pushed and when
+        self.feeds = {token: f.feed for token, f in config.price_feeds.items()}
+        now = time.monotonic()
+        self.feed_answers = {
+            token: feeds.answer_of(self.fair_usd[token], FEED_DECIMALS) for token in self.feeds
+        }
+        self._feed_pushed_at = dict.fromkeys(self.feeds, now)
+        self._feeds_checked_at = now
 
     # --- one step -------------------------------------------------------------
 
     def step(self, dt: float) -> None:
         """Everything that happens on this chain in ``dt`` seconds."""
         self._drift(dt)
+        self.update_feeds()
         o = self.options
         for _ in range(_poisson(self.rng, o.swaps_per_second * dt)):
             self.noise_swap(self.rng.choice(self.config.pools))
@@ -123,6 +139,32 @@ class ChainMarket:
             self.fair_usd[address] *= math.exp(shock)
 
     # --- actions ----------------------------------------------------------------
+
+    def update_feeds(self, now: float | None = None) -> int:
+        """Push the fair price to the feeds that moved enough or are due a heartbeat,
+        at most every ``feed_interval_s``; returns the rounds sent."""
+        now = time.monotonic() if now is None else now
+        o = self.options
+        if now - self._feeds_checked_at < o.feed_interval_s:
+            return 0
+        self._feeds_checked_at = now
+        sent = 0
+        for token, feed in self.feeds.items():
+            answer = feeds.answer_of(self.fair_usd[token], FEED_DECIMALS)
+            moved = abs(answer / self.feed_answers[token] - 1) >= o.feed_deviation
+            if not moved and now - self._feed_pushed_at[token] < o.feed_heartbeat_s:
+                continue
+            try:
+                self.chain.send(feed, feeds.update_calldata(answer), sender=self.config.deployer,
+                                gas=FEED_GAS)
+            except RpcError as exc:
+                self.stats.counts[f"rejected: {str(exc)[:60]}"] += 1
+                continue
+            self.feed_answers[token] = answer
+            self._feed_pushed_at[token] = now
+            self.stats.counts["feed rounds"] += 1
+            sent += 1
+        return sent
 
     def noise_swap(self, pool: PoolConfig) -> str | None:
         t0, t1 = self.tokens[pool.token0], self.tokens[pool.token1]

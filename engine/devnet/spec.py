@@ -100,3 +100,9 @@ STABLE_RANGES: tuple[RangeSpec, ...] = (
     RangeSpec(0.0005, 0.30),
 )
 STABLES = frozenset({"USDC", "USDT", "DAI"})
+
+# Chainlink-style USD price feeds (contracts/PriceFeed.sol) for the main tokens:
+# the wrapped native token, WBTC and the stablecoins. 8 decimals, as Chainlink's USD feeds.
+PRICE_FEEDS: tuple[str, ...] = (WETH, "WBTC", "USDC", "USDT", "DAI")
+FEED_DECIMALS = 8
+FEED_MAX_STALENESS_S = 3600  # Chainlink's ETH / USD heartbeat; the simulator refreshes far sooner

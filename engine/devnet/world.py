@@ -1,5 +1,6 @@
 """Builds the devnet world on one chain: tokens, two V2 DEXes, a V3 DEX,
-pools with liquidity, the executor and a funded trading account.
+pools with liquidity, the executor, a funded trading account and USD price
+feeds for the main tokens.
 
 Everything random comes from ``random.Random(f"{seed}:{chain_id}")`` and the
 deployment order is fixed, so the same seed on a fresh anvil gives the same
@@ -15,11 +16,12 @@ from dataclasses import dataclass
 
 from web3 import Web3
 
-from engine.devnet import artifacts, liquidity, spec, tokens
+from engine.devnet import artifacts, feeds, liquidity, spec, tokens
 from engine.devnet.config import (
     ChainConfig,
     DexConfig,
     PoolConfig,
+    PriceFeedConfig,
     SimulatorConfig,
     TokenConfig,
 )
@@ -103,6 +105,7 @@ def build(chain: Chain, options: WorldOptions, log: Callable[[str], None] = prin
     _fund_executor(chain, token_configs, executor)
     chain.set_balance(options.trader, TRADER_ETH)
     tokens.wrap_eth(chain, by_symbol[spec.WETH].address, options.trader, TRADER_WETH)
+    price_feeds = _deploy_feeds(chain, by_symbol)
     chain.set_interval_mining(options.block_time_s)
 
     return ChainConfig(
@@ -117,6 +120,7 @@ def build(chain: Chain, options: WorldOptions, log: Callable[[str], None] = prin
         tokens=token_configs,
         dexes=dexes,
         pools=pools,
+        price_feeds=price_feeds,
         simulator=SimulatorConfig(v2_caller=uniswap_v2.caller, v3_caller=uniswap_v3.caller),
     )
 
@@ -152,6 +156,17 @@ def _fund(chain: Chain, token_configs: list[TokenConfig], holders: tuple[str, ..
                 tokens.wrap_eth(chain, token.address, holder, MARKET_MAKER_WETH)
             else:
                 tokens.mint(chain, token.address, holder, MARKET_MAKER_TOKENS)
+
+
+def _deploy_feeds(chain: Chain, by_symbol: dict[str, TokenConfig]) -> dict[str, PriceFeedConfig]:
+    """A USD feed per main token, answering its reference price (the simulator moves it)."""
+    out = {}
+    for symbol in spec.PRICE_FEEDS:
+        token = by_symbol[symbol]
+        answer = feeds.answer_of(token.reference_price_usd, spec.FEED_DECIMALS)
+        feed = feeds.deploy(chain, f"{symbol} / USD", spec.FEED_DECIMALS, answer)
+        out[token.address] = PriceFeedConfig(feed=feed, max_staleness_s=spec.FEED_MAX_STALENESS_S)
+    return out
 
 
 # --- pools ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ kind) comes from the engine's pool view and the chain's DEX configuration.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from eth_utils.crypto import keccak
 
 import engine_rs
 from engine.config import ChainConfig
-from engine.core.state import Key, PoolState, V2PoolState
+from engine.core.state import PoolView, fee_pips, is_v2
 
 EXECUTE_SIGNATURE = "execute((address,address,address,address,uint24,uint8)[],uint256,uint256,uint256,bool)"
 EXECUTE_SELECTOR = keccak(text=EXECUTE_SIGNATURE)[:4]
@@ -65,7 +65,7 @@ class PoolDirectory:
         self._dex_factory = {d.name: d.factory for d in chain.dexes}
         self._pool_dex = {p.address: p.dex for p in chain.pools}
 
-    def factory(self, pool: PoolState) -> str:
+    def factory(self, pool: PoolView) -> str:
         dex = self._pool_dex.get(pool.address) or pool.dex
         factory = self._dex_factory.get(dex)
         if factory is None:
@@ -74,16 +74,19 @@ class PoolDirectory:
 
 
 def hops(
-    opportunity: engine_rs.Opportunity, pools: Mapping[Key, PoolState], directory: PoolDirectory
+    opportunity: engine_rs.Opportunity,
+    find_pool: Callable[[int, str], PoolView | None],
+    directory: PoolDirectory,
 ) -> list[Hop]:
+    """The route's hops; ``find_pool(chain_id, address)`` is the engine's pool lookup."""
     route = []
     tokens = opportunity.tokens
     for i, address in enumerate(opportunity.pools):
-        pool = pools.get((opportunity.chain_id, address))
+        pool = find_pool(opportunity.chain_id, address)
         if pool is None:
             raise RouteError(f"pool {address} is not in the engine's market")
-        kind = 0 if isinstance(pool, V2PoolState) else 1
-        route.append(Hop(address, tokens[i], tokens[i + 1], directory.factory(pool), pool.fee_pips, kind))
+        kind = 0 if is_v2(pool) else 1
+        route.append(Hop(address, tokens[i], tokens[i + 1], directory.factory(pool), fee_pips(pool), kind))
     if not 2 <= len(route) <= 4 or route[-1].token_out != route[0].token_in:
         raise RouteError(f"not a 2- to 4-hop cycle: {tokens}")
     return route

@@ -15,7 +15,9 @@ Order of one trade (each status is committed to trades.db before the next step):
 
 ``start`` reconciles every open trade with the chain (engine/execution/reconcile.py)
 before the first new trade. The engine's own loop (``auto``) trades the
-opportunities each block publishes; the gRPC API trades one on request.
+opportunities each block publishes, except those the models' verdict skips
+(engine/execution/gate.py); the gRPC API trades one on request, and the same
+gate refuses it when its verdict is a skip.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import engine_rs
 from engine.config import EngineConfig, ExecutionConfig
 from engine.core.engine import Engine, opportunity_id
 from engine.core.errors import NotFound, PreconditionFailed
+from engine.core.events import SKIP
 from engine.core.pubsub import Hub, Resync, Subscription
 from engine.execution import encoding
 from engine.execution.gate import GateDecision, admit
@@ -114,6 +117,9 @@ class Executor:
         self._in_flight: dict[str, InFlight] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        # the auto trader's trades not sent yet: trade id -> when its opportunity was published
+        self._published_ns: dict[str, int] = {}
+        self._started_ns = time.time_ns()  # receipts of txs sent before this are not timed
 
     # --- life cycle --------------------------------------------------------------------
 
@@ -189,7 +195,7 @@ class Executor:
 
     def _route(self, opp: engine_rs.Opportunity) -> list[encoding.Hop]:
         try:
-            return encoding.hops(opp, self.engine.view.pools, self.chains[opp.chain_id].directory)
+            return encoding.hops(opp, self.engine.find_pool, self.chains[opp.chain_id].directory)
         except encoding.RouteError as exc:
             raise PreconditionFailed(f"cannot encode the route: {exc}") from None
 
@@ -272,6 +278,7 @@ class Executor:
         try:
             return await self._steps(opp, key, source, trade_id)
         finally:
+            self._published_ns.pop(trade_id, None)
             if trade_id not in self._in_flight:
                 self.risk.release(trade_id)
 
@@ -357,6 +364,9 @@ class Executor:
         except (TimeoutError, OSError) as exc:
             # unknown whether the node took it: track it; reconcile-like checks settle it
             log.warning("send outcome unknown", extra={"trade": trade.id, "error": str(exc)})
+        published_ns = self._published_ns.pop(trade.id, None)
+        if published_ns is not None:
+            self.engine.latency.record("opportunity_to_send", time.time_ns() - published_ns)
         now = time.monotonic()
         self._in_flight[trade.id] = InFlight(trade, fees, now, now)
         return trade
@@ -404,20 +414,32 @@ class Executor:
                 if isinstance(event, Resync):
                     self._consider(self.engine.opportunities)
                 else:
-                    self._consider(event.opportunities)
+                    self._consider(event.opportunities, event.published_ns)
 
-    def _consider(self, opportunities: list[engine_rs.Opportunity]) -> None:
+    def _consider(self, opportunities: list[engine_rs.Opportunity], published_ns: int = 0) -> None:
+        """Start a trade of each opportunity worth one; ``published_ns``: when they were
+        published (0: unknown, e.g. after a resync), for the opportunity_to_send latency."""
         if self.risk.mode is Mode.OBSERVE:
             return
+        verdicts = self.engine.verdicts  # the models' (empty without models)
         for opp in sorted(opportunities, key=lambda o: o.profit_net, reverse=True):
             if opp.chain_id not in self.chains or opp.profit_net < self.risk.limits.min_profit_net:
                 continue
             if self._refusal(opp) is not None:
                 continue
+            oid = opportunity_id(opp)
+            verdict = verdicts.get(oid)
+            if verdict is not None and verdict.decision == SKIP:
+                # the strategy skips it: recorded with the opportunity, not tried as a trade
+                log.debug("opportunity skipped by the models",
+                         extra={"opportunity": oid, "reason": verdict.reason})
+                continue
             head = self.engine.head(opp.chain_id)
-            key = f"auto:{opportunity_id(opp)}:{head.number if head else 0}:{opp.amount_in}"
+            key = f"auto:{oid}:{head.number if head else 0}:{opp.amount_in}"
             trade_id = uuid.uuid4().hex
             self.risk.hold(trade_id, opp.chain_id, opp.pools)
+            if published_ns:
+                self._published_ns[trade_id] = published_ns
             task = asyncio.create_task(self._auto_trade(opp, key, trade_id))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -492,6 +514,8 @@ class Executor:
             self.risk.lost(gas_used * price)
             return await self._final(trade, TradeStatus.DROPPED,
                                      f"cancelled by {tx.tx_hash} in block {block}", head, **fields)
+        if tx.sent_ns >= self._started_ns:  # sent by this process (not found by reconcile)
+            self.engine.latency.record("send_to_mined", time.time_ns() - tx.sent_ns)
         if int(receipt["status"], 16) == 1:
             event = encoding.trade_executed(receipt, trade.executor)
             profit = event.profit if event is not None else 0

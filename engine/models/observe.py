@@ -9,8 +9,9 @@ store adapter on the same states.
 - swap_count: 1 when the price moved since ``previous``, else 0;
 - volume (token1 units): V2 |Δreserve1|, V3 L·|Δsqrt(P)|.
 
-Duck-typed on ``engine.core.state.V2PoolState`` / ``V3PoolState`` (reserve0 /
-sqrt_price_x96) so that this package does not import the engine core.
+Duck-typed on ``engine_rs.PoolView`` (reserve0 set for V2, sqrt_price_x96 for
+V3; ml/data/devnet.py passes plain namespaces) so that this package does not
+import the engine core.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def observation(pool: Any, previous: Any | None, tokens: Mapping[tuple[int, str]
     d1 = _decimals(tokens, pool.chain_id, pool.token1)
     pair = f"{_symbol(tokens, pool.chain_id, pool.token0)}/{_symbol(tokens, pool.chain_id, pool.token1)}"
     depth_scale = 10.0 ** ((d0 + d1) / 2.0)
-    if hasattr(pool, "reserve0"):
+    if getattr(pool, "reserve0", None) is not None:  # a V2 pair (a V3 PoolView's is None)
         price = pool.reserve1 / pool.reserve0 * 10.0 ** (d0 - d1) if pool.reserve0 else 0.0
         liquidity = math.sqrt(float(pool.reserve0) * float(pool.reserve1)) / depth_scale
         volume = (abs(pool.reserve1 - previous.reserve1) / 10.0**d1) if previous is not None else 0.0

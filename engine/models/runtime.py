@@ -330,12 +330,16 @@ class ModelRuntime:
 
     # --- inference ----------------------------------------------------------------------
 
-    def predict(self, pools: Sequence[PoolKey] | None = None) -> list[PoolPrediction]:
-        """Every served model on every pool with enough history, one batch per model.
+    def predict(self, pools: Sequence[PoolKey] | None = None, *,
+                only: Sequence[str] | None = None) -> list[PoolPrediction]:
+        """Every served model (or those named in ``only``) on every pool with enough history,
+        one batch per model.
 
         Pools with too little history get a prediction with no fields set.
         """
         models = self._models  # one snapshot for the whole request (hot swap safe)
+        if only is not None:
+            models = {name: models[name] for name in only if name in models}
         keys = [(c, p.lower()) for c, p in pools] if pools is not None else list(self._pools)
         need = max((m.spec.history_rows for m in models.values()), default=1)
         with self._history_lock:

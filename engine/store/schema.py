@@ -101,9 +101,19 @@ def _m2_reorgs(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX opportunities_id ON opportunities (opportunity_id)")
 
 
+def _m3_model_verdicts(conn: sqlite3.Connection) -> None:
+    # What the strategy decided from the models (engine.core.events.ModelVerdict); rows
+    # written before, or by an engine without models, hold no score and decision "".
+    conn.execute("ALTER TABLE opportunities ADD COLUMN model_score REAL")
+    conn.execute("ALTER TABLE opportunities ADD COLUMN anomalous INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE opportunities ADD COLUMN model_decision TEXT NOT NULL DEFAULT ''")
+    conn.execute("ALTER TABLE opportunities ADD COLUMN model_reason TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [
     (1, _m1_initial),
     (2, _m2_reorgs),
+    (3, _m3_model_verdicts),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -21,7 +21,18 @@ from pathlib import Path
 from engine import metrics
 from engine.config import StoreConfig
 from engine.core.engine import SeenOpportunity
-from engine.core.state import ChainHead, Key, PoolState, TokenInfo, V2PoolState, mid_price
+from engine.core.events import ModelVerdict
+from engine.core.state import (
+    ChainHead,
+    Key,
+    PoolView,
+    TokenInfo,
+    fee_pips,
+    is_v2,
+    mid_price,
+    reserves,
+    slot,
+)
 from engine.store.schema import int256_key, migrate
 
 log = logging.getLogger(__name__)
@@ -61,6 +72,7 @@ class OpportunityRow:
     observed_ns: int
     published_ns: int
     orphaned: bool
+    verdict: ModelVerdict | None = None  # the models' verdict when it was seen (None: no models)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +107,9 @@ class Store:
         rows = [(t.chain_id, t.address, t.symbol, t.decimals) for t in tokens]
         self._put(lambda c: _many(c, "INSERT OR REPLACE INTO tokens VALUES (?,?,?,?)", rows, "tokens"))
 
-    def record_pools(self, pools: Sequence[PoolState]) -> None:
+    def record_pools(self, pools: Sequence[PoolView]) -> None:
         rows = [
-            (p.chain_id, p.address, "v2" if isinstance(p, V2PoolState) else "v3", p.dex, p.token0,
-             p.token1, p.fee_pips, None if isinstance(p, V2PoolState) else p.tick_spacing)
+            (p.chain_id, p.address, p.kind, p.dex, p.token0, p.token1, fee_pips(p), p.tick_spacing)
             for p in pools
         ]
         self._put(lambda c: _many(
@@ -106,7 +117,7 @@ class Store:
         ))
 
     def record_block(
-        self, chain_id: int, head: ChainHead, pools: Sequence[PoolState],
+        self, chain_id: int, head: ChainHead, pools: Sequence[PoolView],
         opportunities: Sequence[SeenOpportunity],
     ) -> None:
         series = [_series_row(p, head, self._tokens) for p in pools]
@@ -121,7 +132,8 @@ class Store:
                 "INSERT INTO opportunities (opportunity_id, chain_id, block_number, block_hash, "
                 "base_token, pools, tokens, zero_for_one, amount_in, amounts, amount_out, "
                 "profit_gross, gas_units, gas_cost, profit_net, profit_net_key, observed_ns, "
-                "published_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "published_ns, model_score, anomalous, model_decision, model_reason) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 opps, "opportunities",
             )
 
@@ -237,7 +249,7 @@ class Store:
             clauses.append("id < ?")
             params.append(decode_page_token(page_token))
         rows = self.query(
-            f"SELECT * FROM opportunities WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
+            f"SELECT {_OPPORTUNITY_COLUMNS} FROM opportunities WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
             [*params, page_size + 1],
         )
         result = [_from_row(r) for r in rows[:page_size]]
@@ -268,32 +280,49 @@ def _many(conn: sqlite3.Connection, sql: str, rows: list[tuple[object, ...]], ta
 
 
 def _series_row(
-    pool: PoolState, head: ChainHead, tokens: dict[Key, TokenInfo]
+    pool: PoolView, head: ChainHead, tokens: dict[Key, TokenInfo]
 ) -> tuple[object, ...]:
     price = mid_price(pool, tokens)
-    if isinstance(pool, V2PoolState):
+    if is_v2(pool):
+        reserve0, reserve1 = reserves(pool)
         return (pool.chain_id, pool.address, head.number, head.hash, head.timestamp,
-                str(pool.reserve0), str(pool.reserve1), None, None, None, price)
+                str(reserve0), str(reserve1), None, None, None, price)
+    sqrt_price_x96, tick, liquidity = slot(pool)
     return (pool.chain_id, pool.address, head.number, head.hash, head.timestamp, None, None,
-            str(pool.sqrt_price_x96), pool.tick, str(pool.liquidity), price)
+            str(sqrt_price_x96), tick, str(liquidity), price)
 
 
 def _opportunity_row(seen: SeenOpportunity) -> tuple[object, ...]:
-    o = seen.opportunity
+    o, v = seen.opportunity, seen.verdict
     return (
         seen.id, o.chain_id, seen.block_number, seen.block_hash, o.base_token,
         "," + ",".join(o.pools) + ",", ",".join(o.tokens),
         "".join("1" if z else "0" for z in o.zero_for_one), str(o.amount_in),
         ",".join(str(a) for a in o.amounts), str(o.amount_out), str(o.profit_gross), o.gas_units,
         str(o.gas_cost), str(o.profit_net), int256_key(o.profit_net), seen.observed_ns,
-        seen.published_ns,
+        seen.published_ns, v.score if v else None, int(v.anomalous) if v else 0,
+        v.decision if v else "", v.reason if v else "",
     )
+
+
+# the columns ``_from_row`` reads, in its order (not ``*``: migrations append columns)
+_OPPORTUNITY_COLUMNS = (
+    "id, opportunity_id, chain_id, block_number, block_hash, base_token, pools, tokens, "
+    "zero_for_one, amount_in, amounts, amount_out, profit_gross, gas_units, gas_cost, profit_net, "
+    "observed_ns, published_ns, orphaned, model_score, anomalous, model_decision, model_reason"
+)
 
 
 def _from_row(r: tuple[object, ...]) -> OpportunityRow:
     (row_id, oid, chain_id, block_number, block_hash, base_token, pools, tokens, zfo, amount_in,
-     amounts, amount_out, profit_gross, gas_units, gas_cost, profit_net, _key, observed_ns,
-     published_ns, orphaned) = r
+     amounts, amount_out, profit_gross, gas_units, gas_cost, profit_net, observed_ns,
+     published_ns, orphaned, model_score, anomalous, model_decision, model_reason) = r
+    verdict = (
+        ModelVerdict(str(model_decision), str(model_reason),
+                     None if model_score is None else float(model_score),  # type: ignore[arg-type]
+                     bool(anomalous))
+        if model_decision else None
+    )
     return OpportunityRow(
         row_id=int(row_id), id=str(oid), chain_id=int(chain_id), block_number=int(block_number),  # type: ignore[call-overload]
         block_hash=str(block_hash), base_token=str(base_token),
@@ -303,4 +332,5 @@ def _from_row(r: tuple[object, ...]) -> OpportunityRow:
         profit_gross=int(str(profit_gross)), gas_units=int(gas_units),  # type: ignore[call-overload]
         gas_cost=int(str(gas_cost)), profit_net=int(str(profit_net)),
         observed_ns=int(observed_ns), published_ns=int(published_ns), orphaned=bool(orphaned),  # type: ignore[call-overload]
+        verdict=verdict,
     )

@@ -16,7 +16,9 @@ bearer_scheme = HTTPBearer(auto_error=False, description="access token (JWT) or 
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
 
 
-def get_ctx(request: Request) -> GatewayContext:
+async def get_ctx(request: Request) -> GatewayContext:
+    # async: FastAPI runs a plain ``def`` dependency on a worker thread, a thread
+    # hand-off (and GIL contention with the event loop) on every request
     return request.app.state.ctx  # type: ignore[no-any-return]
 
 
@@ -34,7 +36,7 @@ async def get_principal(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
-    ctx = get_ctx(request)
+    ctx: GatewayContext = request.app.state.ctx
     token = bearer.credentials if bearer is not None else api_key
     if not token:
         raise _unauthorized(ctx, "missing", "authentication required (Bearer token or X-API-Key)")

@@ -26,10 +26,6 @@ class OrjsonResponse(Response):
         return orjson.dumps(content)
 
 
-class NotImplementedYet(Exception):
-    """501: the engine RPC this route needs does not exist yet (named in the message)."""
-
-
 def _loc(field: str) -> list[str | int]:
     # "pools[1]" -> ["query", "pools", 1]
     out: list[str | int] = ["query"]
@@ -56,10 +52,6 @@ async def engine_rejected(request: Request, exc: Exception) -> Response:
     return OrjsonResponse({"detail": body}, status_code=exc.status)
 
 
-async def not_implemented(request: Request, exc: Exception) -> Response:
-    return OrjsonResponse({"detail": str(exc)}, status_code=501)
-
-
 async def unexpected(request: Request, exc: Exception) -> Response:
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error", exc_info=exc,
@@ -70,5 +62,4 @@ async def unexpected(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(EngineUnavailable, engine_unavailable)
     app.add_exception_handler(EngineRejected, engine_rejected)
-    app.add_exception_handler(NotImplementedYet, not_implemented)
     app.add_exception_handler(Exception, unexpected)

@@ -1,4 +1,5 @@
-"""ASGI middleware: per-IP rate limit, security headers, request metrics.
+"""ASGI middleware: per-IP rate limit, security headers, request metrics; and
+``OnlyUnder``, which runs a middleware for one path prefix only.
 (CORS is Starlette's, configured from the allow-list in webserver.py.)"""
 
 from __future__ import annotations
@@ -90,3 +91,21 @@ class GatewayMiddleware:
             (b"content-type", b"application/json"), (b"retry-after", str(wait).encode()),
             (b"content-length", str(len(body)).encode()), *self.headers, API_CSP]})
         await send({"type": "http.response.body", "body": body})
+
+
+class OnlyUnder:
+    """``middleware`` around the app for HTTP requests under ``prefix``; every
+    other request (and every WebSocket message) goes straight to the app, without its
+    per-request work and its wrapper around ``send``."""
+
+    def __init__(self, app: ASGIApp, /, *, prefix: str, middleware: Any,
+                 **options: Any) -> None:
+        self.app = app
+        self.prefix = prefix
+        self.wrapped: ASGIApp = middleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            await self.wrapped(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

@@ -57,6 +57,14 @@ class Token(_Out):
     decimals: int
     is_base: bool
     is_native: bool
+    usd_price: float | None = Field(
+        description="USD per whole token from the chain's price-feed oracle "
+        "(Chainlink AggregatorV3Interface); null without a feed or before its first read"
+    )
+    usd_price_updated_unix: int = Field(
+        description="the feed answer's updatedAt, unix seconds (0 without a price)"
+    )
+    usd_price_feed: str = Field(description='the feed\'s address ("" without a feed)')
 
 
 class V2State(_Out):
@@ -91,6 +99,13 @@ class Pool(_Out):
     v3: V3State | None
     price: float = Field(description="token1 per token0, decimals applied; display only")
     updated_block: int
+    oracle_deviation: float | None = Field(
+        description="|price / the price the oracles imply - 1|; null unless both "
+        "tokens have a reference price"
+    )
+    off_oracle: bool = Field(
+        description="oracle_deviation exceeds the chain's max_oracle_deviation"
+    )
 
 
 class PoolPrice(_Out):
@@ -142,6 +157,22 @@ class Opportunity(_Out):
     profit_net: DecimalStr
     observed_unix_nanos: int
     published_unix_nanos: int
+    profit_net_usd: float | None = Field(
+        description="profit_net at the base token's reference price (USD); null without it"
+    )
+    gas_cost_usd: float | None = Field(
+        description="gas_cost at the base token's reference price (USD); null without it"
+    )
+    model_score: float | None = Field(
+        description="the highest IsolationForest anomaly score among the route's pools (higher "
+        "= more anomalous); null without models or before the pools have enough history"
+    )
+    anomalous: bool = Field(description="a pool of the route scores above the anomaly threshold")
+    model_decision: Literal["pass", "skip", ""] = Field(
+        description='the strategy\'s decision from the models: "skip" (not traded: an '
+        'anomalous pool), "pass", or "" when the engine runs without models'
+    )
+    model_reason: str = Field(description="why, with every pool's anomaly score")
 
 
 class OpportunityPage(_Out):
@@ -296,6 +327,110 @@ class Predictions(_Out):
                                           "first)")
     predictions: list[PoolPrediction]
     anomaly_threshold: float | None
+
+
+# --- statistics (the engine's GetStats) -------------------------------------------------
+
+
+class TokenPnl(_Out):
+    """Realized profit of mined trades in one start token (windows by when they were mined)."""
+
+    chain_id: int
+    token: str
+    symbol: str
+    decimals: int
+    today: DecimalStr = Field(description="int256, token units: mined today (UTC)")
+    last_7d: DecimalStr = Field(description="int256: mined in the last 7 × 24 h")
+    all_time: DecimalStr = Field(description="int256")
+
+
+class GasSpent(_Out):
+    """Gas paid by mined and reverted trades on one chain."""
+
+    chain_id: int
+    today: DecimalStr = Field(description="uint256, wei")
+    last_7d: DecimalStr = Field(description="uint256, wei")
+    all_time: DecimalStr = Field(description="uint256, wei")
+
+
+class UsdPnl(_Out):
+    today: float
+    last_7d: float
+    all_time: float
+    complete: bool = Field(description="false when some profit or gas had no price and is left "
+                                       "out")
+
+
+class TradeCounts(_Out):
+    total: int
+    by_status: dict[str, int] = Field(description="trade status (see Trade.status) -> trades "
+                                                  "in it now")
+    in_flight: int = Field(description="trades not final yet")
+    success_rate: float | None = Field(description="mined / (mined + reverted + dropped); null "
+                                                   "before the first such trade")
+    today: int = Field(description="trades created today (UTC)")
+
+
+class LatencyStat(_Out):
+    stage: str = Field(description="block_to_opportunities, opportunity_to_send or "
+                                   "send_to_mined")
+    samples: int = Field(description="the recent samples these percentiles are over")
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class ProcessResources(_Out):
+    """One process's resource use."""
+
+    rss_bytes: int
+    cpu_percent: float = Field(description="since the previous reading, percent of one core")
+    cpu_seconds: float = Field(description="user + system since the process started")
+    threads: int
+    open_files: int = Field(description="open file descriptors (files, sockets, pipes)")
+    uptime_seconds: int
+
+
+class PnlPoint(_Out):
+    """One mined or reverted trade: its profit and the running total of its token."""
+
+    unix_nanos: int = Field(description="when the trade became final")
+    chain_id: int
+    token: str
+    trade_id: str
+    profit: DecimalStr = Field(description="int256, token units (0 when reverted)")
+    cumulative: DecimalStr = Field(description="int256: running total of (chain_id, token)")
+    gas_wei: DecimalStr
+    net_usd: float | None = Field(description="profit net of gas in USD, when priced")
+
+
+class LatencyPoint(_Out):
+    unix_nanos: int = Field(description="the minute's start")
+    stage: str
+    samples: int
+    p50_ms: float
+    p99_ms: float
+
+
+class Stats(_Out):
+    """Trading statistics, the engine's latencies and resources, and the series of the
+    performance charts. Without execution on the engine (``execution_enabled`` false)
+    ``pnl``, ``gas`` and ``pnl_series`` are empty and ``trades`` is null."""
+
+    generated_unix_nanos: int
+    execution_enabled: bool
+    pnl: list[TokenPnl]
+    gas: list[GasSpent]
+    usd: UsdPnl | None = Field(description="null when no reference prices are configured")
+    trades: TradeCounts | None
+    opportunities_today: int = Field(description="opportunities stored today (UTC)")
+    opportunities_total: int = Field(description="opportunities stored (within retention)")
+    latencies: list[LatencyStat] = Field(description="the engine's, all chains")
+    resources: ProcessResources = Field(description="the engine process's")
+    pnl_series: list[PnlPoint] = Field(description="oldest first, the newest max_points trades")
+    latency_series: list[LatencyPoint] = Field(description="per minute and stage, oldest "
+                                                           "first; max_points per stage")
 
 
 class ModeState(_Out):

@@ -4,13 +4,18 @@ Each call carries a token minted for the caller (``sub``, ``role``), so the engi
 checks roles too. gRPC status codes become the gateway's errors in one place:
 the engine unreachable -> ``EngineUnavailable`` (HTTP 503 with Retry-After); a
 request the engine refuses -> ``EngineRejected`` with the HTTP status and, for
-INVALID_ARGUMENT / NOT_FOUND, the request field the engine named."""
+INVALID_ARGUMENT / NOT_FOUND, the request field the engine named.
+
+Reads whose answer is the same for every caller (``SHARED_READS``: status, tokens,
+pools; the routes check the caller's role first) are answered by SharedReads for up
+to ``engine.read_cache_s``: such an answer does not reach the engine, whose logs
+then name the caller who asked first."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -21,10 +26,15 @@ from gateway.auth.tokens import TokenIssuer
 from gateway.config import UpstreamConfig
 from gateway.gen.arbitrage.v1 import engine_pb2 as pb
 from gateway.gen.arbitrage.v1 import engine_pb2_grpc
+from gateway.upstream.shared_reads import SharedReads
 
 log = logging.getLogger(__name__)
 
 GATEWAY_SUBJECT = "gateway"
+# viewer reads whose answer does not depend on the caller
+SHARED_READS = frozenset({"GetStatus", "ListTokens", "ListPools"})
+# calls that change what those reads answer (the mode is part of the status)
+CHANGES_ENGINE = frozenset({"SetMode", "SetRiskLimits", "ExecuteOpportunity"})
 
 _UNAVAILABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                 grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.CANCELLED,
@@ -65,9 +75,11 @@ def _split_field(details: str) -> tuple[str | None, str]:
 
 
 class EngineClient:
-    def __init__(self, config: UpstreamConfig, tokens: TokenIssuer) -> None:
+    def __init__(self, config: UpstreamConfig, tokens: TokenIssuer,
+                 on_read: Callable[[str], None] | None = None) -> None:
         self.config = config
         self.tokens = tokens
+        self.shared_reads = SharedReads(config.read_cache_s, on_read)
         options = [("grpc.keepalive_time_ms", 20_000), ("grpc.keepalive_timeout_ms", 10_000),
                    ("grpc.initial_reconnect_backoff_ms", 200),
                    ("grpc.max_reconnect_backoff_ms", 2_000)]
@@ -97,6 +109,16 @@ class EngineClient:
         return EngineRejected(status, message, field)
 
     async def call(self, method: str, request: Message, sub: str, role: str) -> Any:
+        if method in SHARED_READS and self.shared_reads.enabled:
+            key = (method, request.SerializeToString(deterministic=True))
+            return await self.shared_reads.get(key, lambda: self._call(method, request, sub, role))
+        try:
+            return await self._call(method, request, sub, role)
+        finally:
+            if method in CHANGES_ENGINE:
+                self.shared_reads.clear()
+
+    async def _call(self, method: str, request: Message, sub: str, role: str) -> Any:
         rpc = getattr(self.stub, method)
         try:
             return await rpc(request, timeout=self.config.timeout_s,

@@ -85,3 +85,33 @@ export function formatTime(ms: number | null | undefined): string {
 }
 
 export const nanosToMs = (nanos: number): number => nanos / 1e6;
+
+/**
+ * An integer amount (decimal string) in whole units as a number, for chart axes only:
+ * scaled with BigInt to `digits` decimals first, so only the last step rounds.
+ */
+export function unitsToNumber(raw: string, decimals: number, digits = 6): number {
+  const value = BigInt(raw);
+  const shift = decimals - digits;
+  const scaled = shift >= 0 ? value / 10n ** BigInt(shift) : value * 10n ** BigInt(-shift);
+  return Number(scaled) / 10 ** digits;
+}
+
+/** A latency: "0.42 ms", "12.3 ms", "250 ms". */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
+  return `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
+}
+
+/** "512 KiB", "1.5 GiB". */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}

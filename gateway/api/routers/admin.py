@@ -1,5 +1,5 @@
 """Administration (role: admin): users and roles, sessions, API keys, the audit
-log, WebSocket health, the engine's configuration."""
+log, WebSocket health, the gateway's resource use, the engine's configuration."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from gateway.api import schemas
 from gateway.api.deps import AdminCaller, Ctx, client_ip
 from gateway.api.routers.api_keys import _out as key_out
 from gateway.gen.arbitrage.v1 import engine_pb2 as pb
+from gateway.resources import ResourceMonitor
 from gateway.store import UserRow
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 NOT_FOUND = {404: {"model": schemas.Problem}}
+_RESOURCES = ResourceMonitor()  # this process's: one per gateway
 
 
 def _user(row: UserRow) -> schemas.User:
@@ -92,6 +94,13 @@ async def websockets(*, principal: AdminCaller,
                      ctx: Ctx) -> schemas.WebSocketHealth:
     """Topics (upstream streams, sequence, replay buffer) and clients (queue depths)."""
     return schemas.WebSocketHealth.model_validate(ctx.hub.health())
+
+
+@router.get("/resources", response_model=schemas.ProcessResources)
+async def resources(*, principal: AdminCaller) -> schemas.ProcessResources:
+    """The gateway process's resource use (the engine's is in ``GET /stats``); its CPU
+    percent is since the previous call."""
+    return schemas.ProcessResources.model_validate(_RESOURCES.sample(), from_attributes=True)
 
 
 @router.get("/engine-config", response_model=schemas.EngineConfig,

@@ -10,8 +10,9 @@ Idempotency keys are scoped per user: the engine gets ``u<user id>:<key>``, so t
 users choosing the same key never get each other's trade back.
 
 Predictions are the engine's Predict (viewer); an engine running without models
-answers 409 with its reason. Statistics still answer 501: the engine's contract has
-no RPC for them."""
+answers 409 with its reason. Statistics are the engine's GetStats (viewer): PnL, trade
+counts and gas from its trades.db, its latencies and resource use; an engine running
+without execution still answers them, with ``execution_enabled`` false."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Request
 
 from gateway.api import schemas
 from gateway.api.deps import AdminCaller, Ctx, TraderCaller, ViewerCaller, client_ip
-from gateway.api.errors import NotImplementedYet
 from gateway.api.routers.market import ADDRESS, UINT64_MAX, ChainFilter
 from gateway.auth.roles import Principal
 from gateway.gen.arbitrage.v1 import engine_pb2 as pb
@@ -30,7 +30,6 @@ from gateway.upstream import EngineRejected
 from gateway.upstream.convert import to_dict
 
 router = APIRouter(tags=["trading"])
-R501 = {501: {"model": schemas.Problem, "description": "the engine RPC does not exist yet"}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": schemas.Problem, "description": "the engine refuses: execution is not "
                                                    "configured, a stale opportunity, the mode, "
@@ -43,10 +42,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.Problem}}
 OPPORTUNITY_ID = r"^[0-9]{1,20}:[^/]+$"
 OpportunityId = Annotated[str, Path(min_length=3, max_length=1024, pattern=OPPORTUNITY_ID,
                                     description="Opportunity.id")]
-
-
-def _missing(rpc: str, issue: str) -> NotImplementedYet:
-    return NotImplementedYet(f"not implemented: needs EngineService.{rpc} ({issue})")
 
 
 def _status_value(name: str) -> int:
@@ -288,9 +283,31 @@ async def predictions(*, chain_id: Annotated[int, Query(ge=0, le=UINT64_MAX)],
     return schemas.Predictions.model_validate(to_dict(reply))
 
 
-# --- not in the engine's contract yet -------------------------------------------------------
+# --- statistics ----------------------------------------------------------------------------
+
+STATS_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.Problem, "description": "unknown chain_id"},
+    422: {"model": schemas.Problem},
+    503: {"model": schemas.Problem, "description": "engine unavailable (Retry-After)"},
+}
 
 
-@router.get("/stats", responses=R501)
-async def stats(*, principal: ViewerCaller) -> Any:
-    raise _missing("GetStats", "execution issue")  # TODO: PnL, counts, latencies
+@router.get("/stats", response_model=schemas.Stats, responses=STATS_ERRORS)
+async def stats(*, chain_id: ChainFilter = 0,
+                max_points: Annotated[int, Query(ge=1, le=5000, description="most points in "
+                                                 "each series")] = 500,
+                principal: ViewerCaller,
+                ctx: Ctx) -> schemas.Stats:
+    """Realized PnL per start token (today UTC, 7 days, all time) and in USD when priced,
+    gas spent per chain, trade counts and success rate, opportunities stored, the
+    engine's latency percentiles per stage and its resource use, and the series of the
+    performance charts. ``chain_id`` filters the trading figures and the opportunity
+    counts; latencies and resources are the engine's, for every chain."""
+    reply = await ctx.engine.call("GetStats",
+                                  pb.GetStatsRequest(chain_id=chain_id, max_points=max_points),
+                                  principal.subject, principal.role)
+    body = to_dict(reply)
+    if body["trades"] is not None:  # the REST trade status names (see Trade.status)
+        body["trades"]["by_status"] = {name.removeprefix("TRADE_STATUS_").lower(): count
+                                       for name, count in body["trades"]["by_status"].items()}
+    return schemas.Stats.model_validate(body)

@@ -1,6 +1,7 @@
 /**
- * System health (admin): engine and gateway readiness, the WebSocket topics and
- * their upstream streams, connected clients, chain errors, active sessions.
+ * System health (admin): engine and gateway readiness and resource use (CPU, memory,
+ * threads, files), the WebSocket topics and their upstream streams, connected
+ * clients, chain errors, active sessions.
  */
 import { Card, CardContent, Chip, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { PageHeader } from "@/components/PageHeader";
@@ -12,6 +13,8 @@ import { formatDuration, formatTime } from "@/lib/format";
 import { useRequest } from "@/lib/useRequest";
 import { useLink } from "@/lib/ws/LiveProvider";
 import { useEngineStatus } from "@/hooks/useEngineStatus";
+import { useStats } from "@/hooks/useStats";
+import { ResourcesTable } from "./ResourcesTable";
 
 export default function HealthPage() {
   const connectivity = useConnectivity();
@@ -20,6 +23,9 @@ export default function HealthPage() {
   const ws = useRequest(() => api.websockets(), [], { pollMs: 5_000 });
   const sessions = useRequest(() => api.allSessions(), [], { pollMs: 30_000 });
   const users = useRequest(() => api.users(), []);
+  // the engine's resources come with its statistics (one series point is enough here)
+  const engineStats = useStats({ pollMs: 10_000, maxPoints: 1 });
+  const gatewayUse = useRequest(() => api.gatewayResources(), [], { pollMs: 10_000 });
   const userName = (id: number) => {
     const u = users.data?.find((x) => x.id === id);
     return u ? (u.login ?? u.email ?? u.name ?? `user ${id}`) : `user ${id}`;
@@ -42,10 +48,19 @@ export default function HealthPage() {
           <Stat label="WebSocket clients" value={ws.data?.clients.length ?? "—"} />
         </Grid>
       </Grid>
-      <Typography variant="body2" color="text.secondary" sx={{ mb: 2 }}>
-        Resource use (CPU, memory) of the engine and gateway: not available yet — neither reports it over the API; see their
-        /metrics endpoints.
-      </Typography>
+      <RequestError error={engineStats.error} what="Engine resource use" onRetry={engineStats.reload} />
+      <RequestError error={gatewayUse.error} what="Gateway resource use" onRetry={gatewayUse.reload} />
+      <Card variant="outlined" sx={{ mb: 2 }}>
+        <CardContent>
+          <Typography variant="subtitle1">Resource use</Typography>
+          <ResourcesTable
+            processes={[
+              { name: "engine", use: engineStats.data?.resources },
+              { name: "gateway", use: gatewayUse.data },
+            ]}
+          />
+        </CardContent>
+      </Card>
       <RequestError error={ws.error} what="WebSocket health" onRetry={ws.reload} />
       {ws.data ? (
         <Card variant="outlined" sx={{ mb: 2 }}>

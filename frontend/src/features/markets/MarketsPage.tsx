@@ -1,7 +1,12 @@
-/** Markets: pools and prices per chain (live), a pool's price chart, price gaps between DEXes. */
+/**
+ * Markets: pools and prices per chain (live), a pool's price chart, price gaps between
+ * DEXes, and the reference prices of the chains' price-feed oracles with each pool's
+ * deviation from them.
+ */
 import {
   Card,
   CardContent,
+  Chip,
   FormControl,
   Grid,
   InputLabel,
@@ -19,16 +24,18 @@ import { useMemo, useState } from "react";
 import { PageHeader } from "@/components/PageHeader";
 import { RequestError, TopicUnavailable } from "@/components/RequestError";
 import { api } from "@/lib/api/endpoints";
-import { formatPercent, formatPrice, shortAddress } from "@/lib/format";
+import { ago, formatPercent, formatPrice, shortAddress } from "@/lib/format";
 import { useRequest } from "@/lib/useRequest";
 import { useTopic } from "@/lib/ws/LiveProvider";
 import { poolKey } from "@/lib/ws/topics";
 import { useCatalog } from "@/hooks/useCatalog";
 import { priceGaps } from "./gaps";
+import { formatUsd, offOraclePools, referencePrices } from "./oracle";
 import { PriceChart } from "./PriceChart";
 
 export default function MarketsPage() {
   const pools = useRequest(() => api.pools(), [], { pollMs: 30_000 });
+  const tokens = useRequest(() => api.tokens(), [], { pollMs: 30_000 });
   const prices = useTopic("prices");
   const catalog = useCatalog();
   const [chain, setChain] = useState<number | "all">("all");
@@ -42,6 +49,8 @@ export default function MarketsPage() {
     () => priceGaps(shown, (p) => prices.data.latest.get(poolKey(p.chain_id, p.address))?.price ?? p.price),
     [shown, prices.data],
   );
+  const references = useMemo(() => referencePrices((tokens.data ?? []).filter((t) => chain === "all" || t.chain_id === chain)), [tokens.data, chain]);
+  const offOracle = useMemo(() => offOraclePools(shown), [shown]);
   const pair = (chainId: number, a: string, b: string) => `${catalog.symbol(chainId, a)}/${catalog.symbol(chainId, b)}`;
   const selectedPool = shown.find((p) => poolKey(p.chain_id, p.address) === selected) ?? shown[0];
   const selectedKey = selectedPool ? poolKey(selectedPool.chain_id, selectedPool.address) : null;
@@ -81,6 +90,9 @@ export default function MarketsPage() {
                       <TableCell>DEX</TableCell>
                       <TableCell align="right">Fee</TableCell>
                       <TableCell align="right">Price</TableCell>
+                      <TableCell align="right" title="deviation of the pool's price from the oracles' (at the last refresh)">
+                        vs oracle
+                      </TableCell>
                       <TableCell align="right">Block</TableCell>
                       <TableCell>Pool</TableCell>
                     </TableRow>
@@ -98,6 +110,10 @@ export default function MarketsPage() {
                           </TableCell>
                           <TableCell align="right">{(p.fee_pips / 10_000).toFixed(2)} %</TableCell>
                           <TableCell align="right">{formatPrice(priceOf(p.chain_id, p.address, p.price))}</TableCell>
+                          <TableCell align="right" data-testid="oracle-deviation">
+                            {p.oracle_deviation === null ? "—" : formatPercent(p.oracle_deviation, 2)}
+                            {p.off_oracle ? <Chip size="small" color="error" label="off oracle" data-testid="off-oracle" sx={{ ml: 1 }} /> : null}
+                          </TableCell>
                           <TableCell align="right">{live?.block_number ?? p.updated_block}</TableCell>
                           <TableCell title={p.address}>{shortAddress(p.address)}</TableCell>
                         </TableRow>
@@ -151,6 +167,45 @@ export default function MarketsPage() {
                           {g.high.dex} {formatPrice(g.high.price)}
                         </TableCell>
                         <TableCell align="right">{formatPercent(g.gap, 3)}</TableCell>
+                      </TableRow>
+                    ))}
+                  </TableBody>
+                </Table>
+              )}
+            </CardContent>
+          </Card>
+          <Card variant="outlined" sx={{ mt: 2 }}>
+            <CardContent>
+              <Typography variant="subtitle1">Reference prices</Typography>
+              <Typography variant="caption" color="text.secondary">
+                USD per token from the chains' price-feed oracles (Chainlink); pools off oracle: {offOracle.length}
+              </Typography>
+              <RequestError error={tokens.error} what="Tokens" onRetry={tokens.reload} />
+              {references.length === 0 ? (
+                <Typography color="text.secondary" data-testid="no-reference-prices">
+                  No price feed answers here: the engine has no price feeds configured for these chains (or has not read them yet).
+                </Typography>
+              ) : (
+                <Table size="small" aria-label="reference prices" data-testid="reference-price-table">
+                  <TableHead>
+                    <TableRow>
+                      <TableCell>Token</TableCell>
+                      <TableCell align="right">USD</TableCell>
+                      <TableCell>Feed</TableCell>
+                      <TableCell align="right">Updated</TableCell>
+                    </TableRow>
+                  </TableHead>
+                  <TableBody>
+                    {references.map((r) => (
+                      <TableRow key={`${r.chainId}:${r.address}`} data-testid="reference-price">
+                        <TableCell>
+                          {r.symbol} <Typography component="span" variant="caption" color="text.secondary">{r.chainId}</Typography>
+                        </TableCell>
+                        <TableCell align="right">{formatUsd(r.usd)}</TableCell>
+                        <TableCell title={r.feed}>{shortAddress(r.feed)}</TableCell>
+                        <TableCell align="right" title={new Date(r.updatedMs).toISOString()}>
+                          {ago(r.updatedMs)}
+                        </TableCell>
                       </TableRow>
                     ))}
                   </TableBody>

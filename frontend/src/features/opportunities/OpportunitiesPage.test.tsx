@@ -105,6 +105,77 @@ describe("Live opportunities", () => {
     void POOL_B;
   });
 
+  it("shows the models' score, anomaly flag and decision, and hides anomalous routes on request", async () => {
+    renderApp(routes, { path: "/opportunities" });
+    const socket = await streamOpen();
+    const skipReason = `anomalous pool ${POOL_A} (anomaly score > 0.1602); scores: ${POOL_A} 0.3449, ${POOL_B} 0.0962`;
+    act(() => {
+      socket.receive({
+        type: "snapshot", topic: "opportunities", epoch: "e", seq: 1,
+        data: {
+          opportunities: [
+            opportunity({ id: "normal", profit_net: "300", model_score: 0.1047, model_decision: "pass", model_reason: "models: no anomaly; scores: …" }),
+            opportunity({ id: "drained", profit_net: "900", model_score: 0.3449, anomalous: true, model_decision: "skip", model_reason: skipReason }),
+            opportunity({ id: "young", profit_net: "100", model_decision: "pass", model_reason: "models: no anomaly (too little history for some pools); scores: …" }),
+          ],
+        },
+      });
+    });
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    const byId = (id: string) => rows().find((r) => r.dataset.opportunityId === id)!;
+    expect(within(byId("drained")).getByTestId("model-score")).toHaveTextContent("0.345");
+    expect(within(byId("drained")).getByTestId("anomaly-chip")).toHaveTextContent("anomalous");
+    expect(within(byId("drained")).getByTestId("model-decision")).toHaveTextContent("skip");
+    expect(within(byId("normal")).getByTestId("model-score")).toHaveTextContent("0.105");
+    expect(within(byId("normal")).queryByTestId("anomaly-chip")).not.toBeInTheDocument();
+    expect(within(byId("normal")).getByTestId("model-decision")).toHaveTextContent("pass");
+    expect(within(byId("young")).getByTestId("model-score")).toHaveTextContent("—");
+
+    // sorted by the model score, highest first; unscored last
+    await userEvent.click(screen.getByRole("button", { name: "Model score" }));
+    expect(rows().map((r) => r.dataset.opportunityId)).toEqual(["drained", "normal", "young"]);
+
+    await userEvent.click(screen.getByLabelText("Hide anomalous"));
+    expect(rows().map((r) => r.dataset.opportunityId)).toEqual(["normal", "young"]);
+    await userEvent.click(screen.getByLabelText("Hide anomalous"));
+    expect(rows()).toHaveLength(3);
+
+    // the detail says what the strategy decided and why
+    await userEvent.click(byId("drained"));
+    const detail = await screen.findByTestId("opportunity-detail");
+    const verdict = within(detail).getByTestId("model-verdict");
+    expect(verdict).toHaveTextContent("Models: skipped by the strategy");
+    expect(verdict).toHaveTextContent("score 0.345");
+    expect(verdict).toHaveTextContent("anomalous");
+    expect(within(detail).getByTestId("model-reason").textContent).toBe(skipReason);
+  });
+
+  it("says when the engine runs without models, and shows USD values when priced", async () => {
+    renderApp(routes, { path: "/opportunities" });
+    const socket = await streamOpen();
+    act(() => {
+      socket.receive({
+        type: "snapshot", topic: "opportunities", epoch: "e", seq: 1,
+        data: {
+          opportunities: [
+            opportunity({ id: "priced", profit_net_usd: 24.5, gas_cost_usd: 6.01 }),
+            opportunity({ id: "unpriced", profit_net: "1" }),
+          ],
+        },
+      });
+    });
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [priced, unpriced] = rows() as [HTMLElement, HTMLElement];
+    expect(within(priced).getByTestId("profit-net-usd")).toHaveTextContent("$24.50");
+    expect(within(unpriced).queryByTestId("profit-net-usd")).not.toBeInTheDocument();
+    expect(within(unpriced).getByTestId("model-score")).toHaveAttribute("title", "the engine runs without models");
+
+    await userEvent.click(priced);
+    const detail = await screen.findByTestId("opportunity-detail");
+    expect(within(detail).getByTestId("usd-values")).toHaveTextContent("In USD (reference prices): net $24.50, gas $6.01");
+    expect(within(detail).getByTestId("model-verdict")).toHaveTextContent("the engine runs without models");
+  });
+
   it("lets a trader simulate: the opportunity's block is sent, the result shown", async () => {
     const { calls } = stubGateway({
       "GET /api/v1/tokens": { status: 200, body: tokens },

@@ -1,4 +1,4 @@
-/** Live opportunities: the streamed table with sorting, filters and a per-hop detail. */
+/** Live opportunities: the streamed table with sorting, filters (incl. the models' anomaly flag) and a per-hop detail. */
 import { Box, Chip, FormControl, FormControlLabel, InputLabel, MenuItem, Select, Stack, Switch, TextField, Typography } from "@mui/material";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
@@ -86,6 +86,10 @@ export default function OpportunitiesPage() {
         <FormControlLabel
           control={<Switch checked={filter.profitableOnly} onChange={(e) => setFilter({ ...filter, profitableOnly: e.target.checked })} />}
           label="Net profit > 0 only"
+        />
+        <FormControlLabel
+          control={<Switch checked={filter.hideAnomalous} onChange={(e) => setFilter({ ...filter, hideAnomalous: e.target.checked })} />}
+          label="Hide anomalous"
         />
         <Chip label={`${rows.length} shown`} size="small" />
       </Stack>

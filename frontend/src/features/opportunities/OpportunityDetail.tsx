@@ -29,6 +29,7 @@ import type { Execution, Opportunity, Simulation } from "@/lib/api/types";
 import { useCan } from "@/lib/auth/AuthProvider";
 import { formatUnits, nanosToMs, shortAddress } from "@/lib/format";
 import { useCatalog } from "@/hooks/useCatalog";
+import { formatScore, formatUsdAmount, modelView } from "./model";
 
 export interface OpportunityDetailProps {
   opportunity: Opportunity | null;
@@ -142,12 +143,19 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
                 </Typography>
               </Typography>
             ))}
+            {o.profit_net_usd !== null ? (
+              <Typography variant="body2" data-testid="usd-values">
+                In USD (reference prices): net <b>{formatUsdAmount(o.profit_net_usd)}</b>
+                {o.gas_cost_usd !== null ? `, gas ${formatUsdAmount(o.gas_cost_usd)}` : ""}
+              </Typography>
+            ) : null}
             <Typography variant="body2" color="text.secondary">
               Observed {new Date(nanosToMs(o.observed_unix_nanos)).toLocaleTimeString()}, published{" "}
-              {((o.published_unix_nanos - o.observed_unix_nanos) / 1e6).toFixed(2)} ms later. Model score and anomaly flag: not
-              reported by the engine yet.
+              {((o.published_unix_nanos - o.observed_unix_nanos) / 1e6).toFixed(2)} ms later.
             </Typography>
           </Stack>
+          <Divider sx={{ my: 2 }} />
+          <ModelVerdict opportunity={o} />
           <Divider sx={{ my: 2 }} />
           <Stack direction="row" spacing={1}>
             <Tooltip title={canTrade ? "" : "needs the trader role"}>
@@ -223,5 +231,30 @@ export function OpportunityDetail({ opportunity, current, onClose }: Opportunity
         </Box>
       ) : null}
     </Drawer>
+  );
+}
+
+/** The models' decision on the opportunity and why (every pool's anomaly score). */
+function ModelVerdict({ opportunity }: { opportunity: Opportunity }) {
+  const view = modelView(opportunity);
+  if (view.kind === "none") {
+    return (
+      <Typography variant="body2" color="text.secondary" data-testid="model-verdict">
+        Models: the engine runs without models; opportunities are not scored.
+      </Typography>
+    );
+  }
+  const skipped = view.decision === "skip";
+  return (
+    <Alert severity={skipped ? "warning" : "success"} data-testid="model-verdict">
+      <Stack direction="row" spacing={1} alignItems="center" sx={{ mb: 0.5 }}>
+        <b>Models: {skipped ? "skipped by the strategy" : "passed"}</b>
+        {view.kind === "scored" ? <Chip size="small" label={`score ${formatScore(view.score)}`} /> : null}
+        {view.kind === "scored" && view.anomalous ? <Chip size="small" color="error" label="anomalous" /> : null}
+      </Stack>
+      <Typography variant="body2" sx={{ wordBreak: "break-all" }} data-testid="model-reason">
+        {view.reason}
+      </Typography>
+    </Alert>
   );
 }

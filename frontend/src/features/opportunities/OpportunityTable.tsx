@@ -1,10 +1,21 @@
-/** The streaming table: one row per current opportunity, sortable by any amount. */
-import { Chip, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow, TableSortLabel } from "@mui/material";
+/** The streaming table: one row per current opportunity, sortable by any amount or the model score. */
+import {
+  Chip,
+  Table,
+  TableBody,
+  TableCell,
+  TableContainer,
+  TableHead,
+  TablePagination,
+  TableRow,
+  TableSortLabel,
+  Typography,
+} from "@mui/material";
 import { useState } from "react";
 import type { Opportunity } from "@/lib/api/types";
 import { formatUnits, isNegative, shortAddress } from "@/lib/format";
 import { useCatalog } from "@/hooks/useCatalog";
-import type { SortDirection, SortKey } from "./model";
+import { formatScore, formatUsdAmount, modelView, type SortDirection, type SortKey } from "./model";
 
 interface Column {
   key: SortKey | null;
@@ -20,10 +31,10 @@ const COLUMNS: Column[] = [
   { key: "profit_gross", label: "Gross profit", align: "right" },
   { key: "gas_cost", label: "Gas cost", align: "right" },
   { key: "profit_net", label: "Net profit", align: "right" },
-  { key: null, label: "Model score", align: "right" },
+  { key: "model_score", label: "Model score", align: "right" },
   { key: null, label: "Anomaly" },
+  { key: null, label: "Decision" },
   { key: "block_number", label: "Block", align: "right" },
-  { key: null, label: "Status" },
 ];
 
 export interface OpportunityTableProps {
@@ -87,15 +98,14 @@ export function OpportunityTable({ rows, sortKey, direction, onSort, onSelect }:
                   <TableCell align="right">{formatUnits(o.gas_cost, decimals)}</TableCell>
                   <TableCell align="right" sx={{ color: isNegative(o.profit_net) ? "error.main" : "success.main", fontWeight: 600 }}>
                     {formatUnits(o.profit_net, decimals)} {base}
+                    {o.profit_net_usd !== null ? (
+                      <Typography component="div" variant="caption" color="text.secondary" data-testid="profit-net-usd">
+                        {formatUsdAmount(o.profit_net_usd)}
+                      </Typography>
+                    ) : null}
                   </TableCell>
-                  <TableCell align="right" title="the engine does not score opportunities yet">
-                    —
-                  </TableCell>
-                  <TableCell title="the engine does not flag anomalies yet">—</TableCell>
+                  <ModelCells opportunity={o} />
                   <TableCell align="right">{o.block_number.toLocaleString()}</TableCell>
-                  <TableCell>
-                    <Chip size="small" label="current" color="success" variant="outlined" />
-                  </TableCell>
                 </TableRow>
               );
             })}
@@ -114,6 +124,46 @@ export function OpportunityTable({ rows, sortKey, direction, onSort, onSelect }:
         }}
         rowsPerPageOptions={[25, 50, 100, 250]}
       />
+    </>
+  );
+}
+
+/** Model score, anomaly flag and decision: what the engine's models said about the route. */
+function ModelCells({ opportunity }: { opportunity: Opportunity }) {
+  const view = modelView(opportunity);
+  if (view.kind === "none") {
+    const why = "the engine runs without models";
+    return (
+      <>
+        <TableCell align="right" title={why} data-testid="model-score">
+          —
+        </TableCell>
+        <TableCell title={why}>—</TableCell>
+        <TableCell title={why}>—</TableCell>
+      </>
+    );
+  }
+  return (
+    <>
+      <TableCell align="right" data-testid="model-score" title={view.kind === "unscored" ? "too little history to score the pools yet" : ""}>
+        {view.kind === "scored" ? formatScore(view.score) : "—"}
+      </TableCell>
+      <TableCell>
+        {view.kind === "scored" && view.anomalous ? (
+          <Chip size="small" label="anomalous" color="error" data-testid="anomaly-chip" />
+        ) : (
+          <Chip size="small" label="normal" variant="outlined" />
+        )}
+      </TableCell>
+      <TableCell title={view.reason}>
+        <Chip
+          size="small"
+          label={view.decision}
+          color={view.decision === "skip" ? "warning" : "success"}
+          variant={view.decision === "skip" ? "filled" : "outlined"}
+          data-testid="model-decision"
+        />
+      </TableCell>
     </>
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Overview: the engine per chain (block, lag, mode), and the trading figures
- * (PnL, trades in flight, success rate, gas, latency) once the engine reports them.
+ * Overview: the engine per chain (block, lag, mode), and the trading figures (PnL per
+ * start token, trades in flight, success rate, gas, latency per stage) from `GET /stats`,
+ * refreshed every 10 s.
  */
 import { Card, CardContent, Chip, Grid, Typography } from "@mui/material";
 import { PageHeader } from "@/components/PageHeader";
@@ -8,15 +9,18 @@ import { RequestError } from "@/components/RequestError";
 import { Stat } from "@/components/Stat";
 import { api } from "@/lib/api/endpoints";
 import { useConnectivity } from "@/lib/connectivity";
-import { formatDuration, formatPercent, formatUnits } from "@/lib/format";
+import { formatDuration } from "@/lib/format";
 import { useRequest } from "@/lib/useRequest";
 import { ChainStatusTable } from "./ChainStatusTable";
+import { TradingStats } from "./TradingStats";
 import { useEngineStatus } from "@/hooks/useEngineStatus";
+import { useStats } from "@/hooks/useStats";
 
 export default function OverviewPage() {
   const { status, source, error } = useEngineStatus();
   const engineDown = useConnectivity().engine === "down";
-  const stats = useRequest(() => api.stats(), [], { pollMs: 10_000 });
+  // the newest point only: the series are the Performance page's
+  const stats = useStats({ pollMs: 10_000, maxPoints: 1 });
   // the execution mode and the kill switch (409 when the engine runs without execution)
   const risk = useRequest(() => api.riskLimits(), [], { pollMs: 10_000 });
   const killSwitch = risk.data?.limits.kill_switch === true;
@@ -72,34 +76,8 @@ export default function OverviewPage() {
       <Typography variant="subtitle1" gutterBottom>
         Trading
       </Typography>
-      <RequestError error={stats.error} what="PnL, success rate, gas and latency" />
-      {stats.data ? (
-        <Grid container spacing={2}>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="PnL today" value={formatUnits(stats.data.pnl_today)} />
-          </Grid>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="PnL 7 days" value={formatUnits(stats.data.pnl_7d)} />
-          </Grid>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="PnL all time" value={formatUnits(stats.data.pnl_all)} />
-          </Grid>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="Trades in flight" value={stats.data.trades_in_flight} />
-          </Grid>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="Success rate" value={formatPercent(stats.data.success_rate)} />
-          </Grid>
-          <Grid size={{ xs: 6, md: 2 }}>
-            <Stat label="Gas spent" value={formatUnits(stats.data.gas_spent)} />
-          </Grid>
-          {Object.entries(stats.data.latency_ms).map(([name, l]) => (
-            <Grid size={{ xs: 6, md: 3 }} key={name}>
-              <Stat label={`latency: ${name}`} value={`p50 ${l.p50.toFixed(2)} ms`} hint={`p99 ${l.p99.toFixed(2)} ms`} />
-            </Grid>
-          ))}
-        </Grid>
-      ) : null}
+      <RequestError error={stats.error} what="PnL, success rate, gas and latency" onRetry={stats.reload} />
+      {stats.data ? <TradingStats stats={stats.data} /> : null}
     </>
   );
 }

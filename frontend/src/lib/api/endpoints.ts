@@ -22,6 +22,7 @@ import type {
   Pool,
   PoolPrice,
   Predictions,
+  ProcessResources,
   Provider,
   Revoked,
   RiskLimits,
@@ -90,8 +91,9 @@ export function createApi(client: ApiClient) {
     predictions: (chainId: number, pools: string[], signal?: AbortSignal) =>
       client.get<Predictions>(p("/predictions"), { chain_id: chainId, pool: pools }, signal),
 
-    // --- not in the engine's contract yet (501) ---
-    stats: () => client.get<Stats>(p("/stats")),
+    // --- statistics: PnL, trades, gas, the engine's latencies and resources, chart series ---
+    stats: (query: { chain_id?: number; max_points?: number } = {}, signal?: AbortSignal) =>
+      client.get<Stats>(p("/stats"), query, signal),
 
     // --- API keys (own) ---
     apiKeys: () => client.get<ApiKey[]>(p("/api-keys")),
@@ -107,6 +109,8 @@ export function createApi(client: ApiClient) {
     audit: (query: { limit?: number; before_id?: number; action?: string }) =>
       client.get<AuditEntry[]>(p("/admin/audit"), query),
     websockets: () => client.get<WebSocketHealth>(p("/admin/websockets")),
+    /** The gateway process's own resource use (the engine's is in `stats`). */
+    gatewayResources: () => client.get<ProcessResources>(p("/admin/resources")),
     engineConfig: () => client.get<EngineConfig>(p("/admin/engine-config")),
 
     // --- probes (no auth) ---

@@ -61,6 +61,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resources
+         * @description The gateway process's resource use (the engine's is in ``GET /stats``); its CPU
+         *     percent is since the previous call.
+         */
+        get: operations["resources_api_v1_admin_resources_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/sessions": {
         parameters: {
             query?: never;
@@ -650,7 +671,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stats */
+        /**
+         * Stats
+         * @description Realized PnL per start token (today UTC, 7 days, all time) and in USD when priced,
+         *     gas spent per chain, trade counts and success rate, opportunities stored, the
+         *     engine's latency percentiles per stage and its resource use, and the series of the
+         *     performance charts. ``chain_id`` filters the trading figures and the opportunity
+         *     counts; latencies and resources are the engine's, for every chain.
+         */
         get: operations["stats_api_v1_stats_get"];
         put?: never;
         post?: never;
@@ -983,6 +1011,29 @@ export interface components {
             duplicate: boolean;
             trade: components["schemas"]["Trade"];
         };
+        /**
+         * GasSpent
+         * @description Gas paid by mined and reverted trades on one chain.
+         */
+        GasSpent: {
+            /**
+             * All Time
+             * @description uint256, wei
+             */
+            all_time: string;
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Last 7D
+             * @description uint256, wei
+             */
+            last_7d: string;
+            /**
+             * Today
+             * @description uint256, wei
+             */
+            today: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -999,6 +1050,43 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "unavailable";
+        };
+        /** LatencyPoint */
+        LatencyPoint: {
+            /** P50 Ms */
+            p50_ms: number;
+            /** P99 Ms */
+            p99_ms: number;
+            /** Samples */
+            samples: number;
+            /** Stage */
+            stage: string;
+            /**
+             * Unix Nanos
+             * @description the minute's start
+             */
+            unix_nanos: number;
+        };
+        /** LatencyStat */
+        LatencyStat: {
+            /** Max Ms */
+            max_ms: number;
+            /** P50 Ms */
+            p50_ms: number;
+            /** P90 Ms */
+            p90_ms: number;
+            /** P99 Ms */
+            p99_ms: number;
+            /**
+             * Samples
+             * @description the recent samples these percentiles are over
+             */
+            samples: number;
+            /**
+             * Stage
+             * @description block_to_opportunities, opportunity_to_send or send_to_mined
+             */
+            stage: string;
         };
         /** LiveOpportunities */
         LiveOpportunities: {
@@ -1065,6 +1153,11 @@ export interface components {
             amount_out: string;
             /** Amounts */
             amounts: string[];
+            /**
+             * Anomalous
+             * @description a pool of the route scores above the anomaly threshold
+             */
+            anomalous: boolean;
             /** Base Token */
             base_token: string;
             /** Block Hash */
@@ -1075,10 +1168,31 @@ export interface components {
             chain_id: number;
             /** Gas Cost */
             gas_cost: string;
+            /**
+             * Gas Cost Usd
+             * @description gas_cost at the base token's reference price (USD); null without it
+             */
+            gas_cost_usd: number | null;
             /** Gas Units */
             gas_units: number;
             /** Id */
             id: string;
+            /**
+             * Model Decision
+             * @description the strategy's decision from the models: "skip" (not traded: an anomalous pool), "pass", or "" when the engine runs without models
+             * @enum {string}
+             */
+            model_decision: "pass" | "skip" | "";
+            /**
+             * Model Reason
+             * @description why, with every pool's anomaly score
+             */
+            model_reason: string;
+            /**
+             * Model Score
+             * @description the highest IsolationForest anomaly score among the route's pools (higher = more anomalous); null without models or before the pools have enough history
+             */
+            model_score: number | null;
             /** Observed Unix Nanos */
             observed_unix_nanos: number;
             /** Pools */
@@ -1087,6 +1201,11 @@ export interface components {
             profit_gross: string;
             /** Profit Net */
             profit_net: string;
+            /**
+             * Profit Net Usd
+             * @description profit_net at the base token's reference price (USD); null without it
+             */
+            profit_net_usd: number | null;
             /** Published Unix Nanos */
             published_unix_nanos: number;
             /** Tokens */
@@ -1104,6 +1223,40 @@ export interface components {
             /** Opportunities */
             opportunities: components["schemas"]["Opportunity"][];
         };
+        /**
+         * PnlPoint
+         * @description One mined or reverted trade: its profit and the running total of its token.
+         */
+        PnlPoint: {
+            /** Chain Id */
+            chain_id: number;
+            /**
+             * Cumulative
+             * @description int256: running total of (chain_id, token)
+             */
+            cumulative: string;
+            /** Gas Wei */
+            gas_wei: string;
+            /**
+             * Net Usd
+             * @description profit net of gas in USD, when priced
+             */
+            net_usd: number | null;
+            /**
+             * Profit
+             * @description int256, token units (0 when reverted)
+             */
+            profit: string;
+            /** Token */
+            token: string;
+            /** Trade Id */
+            trade_id: string;
+            /**
+             * Unix Nanos
+             * @description when the trade became final
+             */
+            unix_nanos: number;
+        };
         /** Pool */
         Pool: {
             /** Address */
@@ -1119,6 +1272,16 @@ export interface components {
              * @description v2 or v3
              */
             kind: string;
+            /**
+             * Off Oracle
+             * @description oracle_deviation exceeds the chain's max_oracle_deviation
+             */
+            off_oracle: boolean;
+            /**
+             * Oracle Deviation
+             * @description |price / the price the oracles imply - 1|; null unless both tokens have a reference price
+             */
+            oracle_deviation: number | null;
             /**
              * Price
              * @description token1 per token0, decimals applied; display only
@@ -1222,6 +1385,33 @@ export interface components {
             }[];
             /** Error Id */
             error_id?: string | null;
+        };
+        /**
+         * ProcessResources
+         * @description One process's resource use.
+         */
+        ProcessResources: {
+            /**
+             * Cpu Percent
+             * @description since the previous reading, percent of one core
+             */
+            cpu_percent: number;
+            /**
+             * Cpu Seconds
+             * @description user + system since the process started
+             */
+            cpu_seconds: number;
+            /**
+             * Open Files
+             * @description open file descriptors (files, sockets, pipes)
+             */
+            open_files: number;
+            /** Rss Bytes */
+            rss_bytes: number;
+            /** Threads */
+            threads: number;
+            /** Uptime Seconds */
+            uptime_seconds: number;
         };
         /** Provider */
         Provider: {
@@ -1414,6 +1604,52 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * Stats
+         * @description Trading statistics, the engine's latencies and resources, and the series of the
+         *     performance charts. Without execution on the engine (``execution_enabled`` false)
+         *     ``pnl``, ``gas`` and ``pnl_series`` are empty and ``trades`` is null.
+         */
+        Stats: {
+            /** Execution Enabled */
+            execution_enabled: boolean;
+            /** Gas */
+            gas: components["schemas"]["GasSpent"][];
+            /** Generated Unix Nanos */
+            generated_unix_nanos: number;
+            /**
+             * Latencies
+             * @description the engine's, all chains
+             */
+            latencies: components["schemas"]["LatencyStat"][];
+            /**
+             * Latency Series
+             * @description per minute and stage, oldest first; max_points per stage
+             */
+            latency_series: components["schemas"]["LatencyPoint"][];
+            /**
+             * Opportunities Today
+             * @description opportunities stored today (UTC)
+             */
+            opportunities_today: number;
+            /**
+             * Opportunities Total
+             * @description opportunities stored (within retention)
+             */
+            opportunities_total: number;
+            /** Pnl */
+            pnl: components["schemas"]["TokenPnl"][];
+            /**
+             * Pnl Series
+             * @description oldest first, the newest max_points trades
+             */
+            pnl_series: components["schemas"]["PnlPoint"][];
+            /** @description the engine process's */
+            resources: components["schemas"]["ProcessResources"];
+            trades: components["schemas"]["TradeCounts"] | null;
+            /** @description null when no reference prices are configured */
+            usd: components["schemas"]["UsdPnl"] | null;
+        };
         /** Tick */
         Tick: {
             /** Liquidity Gross */
@@ -1437,6 +1673,50 @@ export interface components {
             is_native: boolean;
             /** Symbol */
             symbol: string;
+            /**
+             * Usd Price
+             * @description USD per whole token from the chain's price-feed oracle (Chainlink AggregatorV3Interface); null without a feed or before its first read
+             */
+            usd_price: number | null;
+            /**
+             * Usd Price Feed
+             * @description the feed's address ("" without a feed)
+             */
+            usd_price_feed: string;
+            /**
+             * Usd Price Updated Unix
+             * @description the feed answer's updatedAt, unix seconds (0 without a price)
+             */
+            usd_price_updated_unix: number;
+        };
+        /**
+         * TokenPnl
+         * @description Realized profit of mined trades in one start token (windows by when they were mined).
+         */
+        TokenPnl: {
+            /**
+             * All Time
+             * @description int256
+             */
+            all_time: string;
+            /** Chain Id */
+            chain_id: number;
+            /** Decimals */
+            decimals: number;
+            /**
+             * Last 7D
+             * @description int256: mined in the last 7 × 24 h
+             */
+            last_7d: string;
+            /** Symbol */
+            symbol: string;
+            /**
+             * Today
+             * @description int256, token units: mined today (UTC)
+             */
+            today: string;
+            /** Token */
+            token: string;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -1589,6 +1869,33 @@ export interface components {
             /** Updated Unix Nanos */
             updated_unix_nanos: number;
         };
+        /** TradeCounts */
+        TradeCounts: {
+            /**
+             * By Status
+             * @description trade status (see Trade.status) -> trades in it now
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * In Flight
+             * @description trades not final yet
+             */
+            in_flight: number;
+            /**
+             * Success Rate
+             * @description mined / (mined + reverted + dropped); null before the first such trade
+             */
+            success_rate: number | null;
+            /**
+             * Today
+             * @description trades created today (UTC)
+             */
+            today: number;
+            /** Total */
+            total: number;
+        };
         /** TradePage */
         TradePage: {
             /**
@@ -1633,6 +1940,20 @@ export interface components {
             sent_unix_nanos: number;
             /** Tx Hash */
             tx_hash: string;
+        };
+        /** UsdPnl */
+        UsdPnl: {
+            /** All Time */
+            all_time: number;
+            /**
+             * Complete
+             * @description false when some profit or gas had no price and is left out
+             */
+            complete: boolean;
+            /** Last 7D */
+            last_7d: number;
+            /** Today */
+            today: number;
         };
         /** User */
         User: {
@@ -1820,6 +2141,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resources_api_v1_admin_resources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessResources"];
                 };
             };
         };
@@ -3155,7 +3496,12 @@ export interface operations {
     };
     stats_api_v1_stats_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 0 = all chains */
+                chain_id?: number;
+                /** @description most points in each series */
+                max_points?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3168,11 +3514,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Stats"];
                 };
             };
-            /** @description the engine RPC does not exist yet */
-            501: {
+            /** @description unknown chain_id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description engine unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
