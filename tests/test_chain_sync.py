@@ -53,7 +53,8 @@ def test_initial_sync_equals_the_chain(devnet: World) -> None:
         follower = ChainFollower(config.chains[0], engine)
         task = asyncio.create_task(follower.run())
         try:
-            await wait_until(lambda: follower.last_processed is not None, "the initial sync")
+            # LIVE, not just last_processed: the price feeds are read after the sync's head
+            await wait_until(lambda: follower.status().state is SyncState.LIVE, "the initial sync")
             status = follower.status()
             assert status.state is SyncState.LIVE
             assert status.transport == "ws"

@@ -156,7 +156,8 @@ class RpcClient:
         self._ws = JsonRpcWebSocket(endpoint.url, timeout_s=self.timeout_s,
                                     on_head=self._announced, on_lost=self._socket_lost)
         try:
-            await asyncio.wait_for(self._ws.open(), self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):
+                await self._ws.open()
         except _TRANSPORT_ERRORS as exc:
             raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
 
@@ -175,14 +176,18 @@ class RpcClient:
         http, self._http = self._http, None
         if http is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(http.disconnect(), 5)
+                async with asyncio.timeout(5):
+                    await http.disconnect()
 
     async def wait_for_new_head(self) -> None:
         """Until the node announces a block (WebSocket), or one poll interval (HTTP; also
         the WebSocket's fallback when a notification is lost)."""
         if self.transport is Transport.WEBSOCKET and self._lost is None:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # coincides with the event (the follower then never stopped)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_head.wait(), self.poll_interval_s)
+                async with asyncio.timeout(self.poll_interval_s):
+                    await self._new_head.wait()
             self._new_head.clear()
         else:
             await asyncio.sleep(self.poll_interval_s)
@@ -208,9 +213,8 @@ class RpcClient:
                 response = await self._ws.request(method, params)
             else:
                 assert self._http is not None
-                response = await asyncio.wait_for(
-                    self._http.make_request(method, params), self.timeout_s  # type: ignore[arg-type]
-                )
+                async with asyncio.timeout(self.timeout_s):
+                    response = await self._http.make_request(method, params)  # type: ignore[arg-type]
         except Web3RPCError as exc:
             raise RpcError(method, exc.rpc_response or str(exc)) from exc
         except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
@@ -243,9 +247,8 @@ class RpcClient:
                 responses: Any = await self._ws.batch(calls)
             else:
                 assert self._http is not None
-                responses = await asyncio.wait_for(
-                    self._http.make_batch_request(list(calls)), self.timeout_s  # type: ignore[arg-type]
-                )
+                async with asyncio.timeout(self.timeout_s):
+                    responses = await self._http.make_batch_request(list(calls))  # type: ignore[arg-type]
         except (*_TRANSPORT_ERRORS, Web3Exception) as exc:
             self._lost = f"batch of {len(calls)}: {type(exc).__name__}: {exc}"
             raise ConnectionLost(self._lost) from exc

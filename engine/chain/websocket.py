@@ -2,19 +2,19 @@
 
 Why not web3's ``WebSocketProvider``: it matches answers to requests by polling
 its response cache with ``asyncio.sleep(0)`` (the event loop spins while a
-request is in flight) and formats every notification through its middleware.
-Measured on the devnet (benches/RESULTS.md, engine section), that put ~10 ms
-on a quiet machine and ~35 ms beside the gRPC server between anvil sending a
-``newHeads`` frame and the follower waking, and the spinning took CPU from the
-node itself. Here one reader task resolves a future per request id, and a
-notification reaches ``on_head`` as the raw header (number, hash, parentHash,
-timestamp, baseFeePerGas) the moment its frame is read.
+request is in flight, on cores shared with the node), formats every
+notification through its middleware, and its listener reads the socket where
+the quick ACK below cannot follow each frame. Here one reader task resolves a
+future per request id, and a notification reaches ``on_head`` as the raw header
+(number, hash, parentHash, timestamp, baseFeePerGas) the moment its frame is
+read.
 
 Nagle and delayed ACKs: a node that does not set TCP_NODELAY (anvil 1.7.1)
 holds a small notification in its send buffer until the client has ACKed its
 previous frame, and Linux delays that ACK (up to 40 ms) when the client has
-nothing to send back: the answer to the follower's last ``eth_getLogs`` left
-each ``newHeads`` frame 0-20 ms late on the devnet. The reader therefore
+nothing to send back: behind the answer to the follower's last ``eth_getLogs``,
+each ``newHeads`` frame arrived 0-40 ms late on the devnet (~34 ms p50 in the
+engine bench, benches/RESULTS.md). The reader therefore
 switches the socket to quick ACKs after every frame (``TCP_QUICKACK``, Linux;
 the kernel leaves quick-ACK mode on its own, so it is set again each time).
 
@@ -85,7 +85,8 @@ class JsonRpcWebSocket:
                 await reader
         if ws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 5)
+                async with asyncio.timeout(5):
+                    await ws.close()
         self._fail_pending("closed")
 
     # --- requests -----------------------------------------------------------------
@@ -97,7 +98,8 @@ class JsonRpcWebSocket:
         try:
             await self._send({"jsonrpc": "2.0", "id": request_id, "method": method,
                               "params": params})
-            return await asyncio.wait_for(future, self.timeout_s)
+            async with asyncio.timeout(self.timeout_s):  # not wait_for: see RpcClient.wait_for_new_head
+                return await future
         finally:
             self._pending.pop(request_id, None)
 
@@ -110,7 +112,8 @@ class JsonRpcWebSocket:
                 {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
                 for i, (method, params) in zip(ids, calls, strict=True)
             ])
-            return list(await asyncio.wait_for(asyncio.gather(*futures), self.timeout_s))
+            async with asyncio.timeout(self.timeout_s):
+                return list(await asyncio.gather(*futures))
         finally:
             for i in ids:
                 self._pending.pop(i, None)
