@@ -8,7 +8,9 @@ rows), trained for one epoch on a synthetic market (weights do not change the
 cost). onnxruntime runs as the engine runs it (``engine.models.runtime``: one
 intra-op thread, no spinning); torch eager with ``torch.set_num_threads(1)``.
 Also timed: ``ModelRuntime.predict`` for 1,000 pools (feature computation
-from raw rows + the three models) and the cost of a hot swap (load, hash
+from raw rows + the three models), the IsolationForest alone through it for 1
+and 1,000 pools (what the anomaly gate runs per block: event-time anomaly
+features from raw rows + the forest) and the cost of a hot swap (load, hash
 check, warm-up) per model. Nothing is asserted on time: p50 / p99 of the
 rounds are printed at the end (and written to .cache/bench-ml.md); the
 outputs of the two runtimes are asserted equal within 1e-5.
@@ -124,21 +126,39 @@ def test_iforest_onnxruntime(benchmark, setup, pairs) -> None:
             GOALS_MS[pairs])
 
 
-def test_runtime_predict_1000_pools(benchmark, setup) -> None:
-    """The engine's whole call: features from raw rows + all three models, 1,000 pools."""
-    runtime = ModelRuntime(Registry(setup["root"]))
-    spec = runtime.models[LSTM_RETURN].spec
+@pytest.fixture(scope="module")
+def runtime(setup) -> Iterator[tuple[ModelRuntime, list[tuple[int, str]]]]:
+    """The three models served, 1,000 pools with a full history each."""
+    served = ModelRuntime(Registry(setup["root"]))
+    spec = served.models[LSTM_RETURN].spec
     rng = np.random.default_rng(1)
     for i in range(PAIRS):
         n = spec.history_rows
         price = 100 * np.exp(np.cumsum(rng.normal(0, 0.002, n)))
         raw = np.column_stack([price, np.full(n, 1e6), rng.poisson(2, n), rng.lognormal(7, 1, n),
                                np.full(n, 20.0), price * (1 + rng.normal(0, 1e-4, n))])
-        runtime.observe_rows((1, f"0x{i:040x}"), raw, pair=f"P{i // 2}")
-    keys = [(1, f"0x{i:040x}") for i in range(PAIRS)]
-    assert all(p.p_up is not None for p in runtime.predict(keys))
+        served.observe_rows((1, f"0x{i:040x}"), raw, pair=f"P{i // 2}")
+    yield served, [(1, f"0x{i:040x}") for i in range(PAIRS)]
+    served.close()
+
+
+def test_runtime_predict_1000_pools(benchmark, runtime) -> None:
+    """The engine's whole call: features from raw rows + all three models, 1,000 pools."""
+    served, keys = runtime
+    assert all(p.p_up is not None for p in served.predict(keys))
     _record(benchmark, f"ModelRuntime.predict, {PAIRS} pools, 3 models + features",
-            lambda: runtime.predict(keys), ROUNDS[PAIRS], GOALS_MS[PAIRS])
+            lambda: served.predict(keys), ROUNDS[PAIRS], GOALS_MS[PAIRS])
+
+
+@pytest.mark.parametrize("pools", [1, PAIRS])
+def test_runtime_anomaly_per_block(benchmark, runtime, pools) -> None:
+    """What the gate costs per block: anomaly features from raw rows + the IsolationForest."""
+    served, keys = runtime
+    assert all(p.anomaly_score is not None for p in served.predict(keys[:pools],
+                                                                   only=(IFOREST_POOL,)))
+    _record(benchmark, f"ModelRuntime.predict, IsolationForest only, {pools} pool(s)",
+            lambda: served.predict(keys[:pools], only=(IFOREST_POOL,)), ROUNDS[pools],
+            GOALS_MS[pools])
 
 
 @pytest.mark.parametrize("model", [LSTM_RETURN, CNN_PATTERN, IFOREST_POOL])

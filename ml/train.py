@@ -25,7 +25,7 @@ from engine.models.registry import CHALLENGER, CHAMPION, ModelVersion, Registry
 from ml.data.dataset import PATTERN_HORIZON, PATTERNS, Samples, build
 from ml.evaluation.metrics import direction_metrics, information_coefficient, pattern_metrics
 from ml.evaluation.splits import walk_forward
-from ml.export import CNN_PATTERN, LSTM_RETURN, register_iforest, register_torch
+from ml.export import CNN_PATTERN, IFOREST_POOL, LSTM_RETURN, register_iforest, register_torch
 from ml.models.iforest import anomaly_threshold, fit_iforest
 from ml.models.train import (
     TrainConfig,
@@ -85,16 +85,25 @@ def train_all(
         note=note, classes=PATTERNS,
     )
 
-    forest = fit_iforest(train.anomaly_inputs, seed=config.seed)
+    if_v = train_iforest(train, test, registry, seed=config.seed, alias=pick(IFOREST_POOL),
+                         note=note, meta=meta)
+    return Trained(lstm_v, cnn_v, if_v, time.perf_counter() - started)
+
+
+def train_iforest(train: Samples, test: Samples, registry: Registry, *, seed: int = 0,
+                  alias: str | None = None, note: str = "",
+                  meta: dict[str, Any] | None = None) -> ModelVersion:
+    """Fit the IsolationForest and its threshold on ``train``, score ``test``, register it."""
+    forest = fit_iforest(train.anomaly_inputs, seed=seed)
     threshold = anomaly_threshold(forest, train.anomaly_inputs)
     score = -forest.decision_function(np.nan_to_num(test.anomaly_inputs))
-    if_metrics: dict[str, Any] = {"threshold": threshold,
-                                  "holdout_flag_rate": float((score > threshold).mean()), **meta}
-    if_v = register_iforest(
-        registry, forest, spec, metrics=if_metrics, data_range=train.data_range,
-        threshold=threshold, alias=pick("iforest_pool"), note=note,
+    metrics: dict[str, Any] = {"threshold": threshold,
+                               "holdout_flag_rate": float((score > threshold).mean()),
+                               **(meta or {"holdout_range": test.data_range})}
+    return register_iforest(
+        registry, forest, train.spec, metrics=metrics, data_range=train.data_range,
+        threshold=threshold, alias=alias, note=note,
     )
-    return Trained(lstm_v, cnn_v, if_v, time.perf_counter() - started)
 
 
 def main() -> None:

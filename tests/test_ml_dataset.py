@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.models.features import RAW_COLUMNS, RAW_INDEX, FeatureSpec, compute_features
+from engine.models.features import (
+    ANOMALY_FEATURE_VERSION,
+    ANOMALY_FEATURES,
+    RAW_COLUMNS,
+    RAW_INDEX,
+    FeatureSpec,
+    anomaly_features,
+    check_anomaly_spec,
+    compute_features,
+)
 from engine.store.schema import migrate
 from ml.data.dataset import PATTERNS, build_samples, pattern_labels, pool_series
 from ml.data.frame import MARKET_COLUMNS, validate
@@ -72,12 +81,94 @@ def test_batched_and_served_features_equal_training_features() -> None:
 
 
 def test_feature_spec_round_trips_and_refuses_other_code_versions() -> None:
-    spec = FeatureSpec(window=24, return_horizons=(1, 2, 8))
+    spec = FeatureSpec(window=24, return_horizons=(1, 2, 8), anomaly_window=20)
     again = FeatureSpec.from_json(spec.to_json())
     assert again == spec and again.digest() == spec.digest()
+    assert again.anomaly_version == ANOMALY_FEATURE_VERSION == 2
     stale = {**spec.to_json(), "code_version": 999}
     with pytest.raises(ValueError, match="feature code version"):
         FeatureSpec.from_json(stale)
+
+
+def test_a_spec_from_before_versioned_anomaly_features_is_version_1() -> None:
+    """Its sequence features are still computed; its anomaly inputs are refused, by version."""
+    old = SPEC.to_json()
+    del old["anomaly_version"], old["anomaly_window"]
+    spec = FeatureSpec.from_json(old)
+    assert (spec.anomaly_version, spec.anomaly_window) == (1, 0)
+    assert spec.history_rows == SPEC.warmup + SPEC.window  # what it was trained with
+    with pytest.raises(ValueError, match="anomaly features version 1, this build computes "
+                                         "version 2: retrain the IsolationForest"):
+        check_anomaly_spec(spec)
+    raw = pool_series(generate(SyntheticMarket(blocks=80, seed=2)))[0].raw
+    with pytest.raises(ValueError, match="anomaly features version 1"):
+        anomaly_features(raw, spec)
+    np.testing.assert_array_equal(compute_features(raw, spec), compute_features(raw, SPEC))
+
+
+def test_anomaly_features_never_look_ahead_and_a_server_tail_computes_the_same() -> None:
+    series = [s.raw[:200] for s in pool_series(generate(SyntheticMarket(blocks=200, seed=2)))]
+    full = np.stack([anomaly_features(r, SPEC) for r in series])
+    assert full.shape == (len(series), 200, len(ANOMALY_FEATURES))
+    assert np.isnan(full[:, :SPEC.anomaly_window]).all()
+    assert np.isfinite(full[:, SPEC.anomaly_window:]).all() and (full[:, SPEC.anomaly_window:] >= 0).all()
+    np.testing.assert_array_equal(anomaly_features(np.stack(series), SPEC), full)
+    changed = series[0].copy()
+    changed[120:] *= 1.5  # rewrite the future
+    np.testing.assert_array_equal(anomaly_features(changed, SPEC)[:120], full[0, :120])
+    # what the runtime computes: the last row of the history it keeps
+    tail = np.stack([r[-SPEC.history_rows:] for r in series])
+    np.testing.assert_array_equal(anomaly_features(tail, SPEC, last=1)[:, 0], full[:, -1])
+
+
+def _rare_trader(blocks: int = 120, every: int = 8) -> np.ndarray:
+    """A pool swapped every ``every`` blocks, each swap moving it 0.2 %, its peers unmoved."""
+    raw = _raw(np.full(blocks, 100.0))
+    raw[:, RAW_INDEX["ref_price"]] = 100.0
+    price = 100.0
+    for t in range(every, blocks, every):
+        price *= 1.002 if (t // every) % 2 else 1 / 1.002
+        raw[t:, RAW_INDEX["price"]] = price
+        raw[t, RAW_INDEX["swap_count"]] = 1.0
+    return raw
+
+
+def test_a_pool_that_trades_rarely_reads_each_swap_at_its_size_until_the_next() -> None:
+    """Event time: one ordinary swap is one ordinary event, not a saturated per-block ratio."""
+    col = {name: i for i, name in enumerate(ANOMALY_FEATURES)}
+    raw = _rare_trader()
+    a = anomaly_features(raw, SPEC)
+    for t in range(SPEC.anomaly_window, len(raw)):
+        last_swap = t - t % 8
+        np.testing.assert_allclose(a[t, col["move"]], np.log(1.002), rtol=1e-9)  # swap or quiet
+        assert a[t, col["move"]] == a[last_swap, col["move"]]
+        assert a[t, col["swap_burst"]] == 0.0  # one swap per event, as every event of the pool
+        assert a[t, col["liq_drop"]] == a[t, col["liq_level"]] == 0.0
+    # no event for a whole window: nothing to remember
+    quiet = raw.copy()
+    quiet[60:, RAW_INDEX["price"]] = quiet[59, RAW_INDEX["price"]]
+    quiet[60:, RAW_INDEX["swap_count"]] = 0.0
+    b = anomaly_features(quiet, SPEC)
+    assert (b[56 + SPEC.anomaly_window:] == 0.0).all()
+
+
+def test_a_drained_and_pushed_pool_stays_anomalous_until_its_next_event() -> None:
+    col = {name: i for i, name in enumerate(ANOMALY_FEATURES)}
+    raw = _rare_trader()
+    m = 100
+    raw[m:, RAW_INDEX["price"]] *= 1.10  # pushed 10 % off its peers
+    raw[m:, RAW_INDEX["liquidity"]] *= 0.05  # 95 % of the liquidity burned
+    raw[m, RAW_INDEX["swap_count"]] = 1.0
+    a = anomaly_features(raw, SPEC)
+    for t in (m, m + 1, m + 3):  # the next swap comes at 104
+        assert a[t, col["move"]] == pytest.approx(np.log(1.10))
+        assert a[t, col["gap_open"]] > 0.09
+        assert a[t, col["liq_drop"]] == pytest.approx(-np.log(0.05))
+        assert a[t, col["liq_level"]] == pytest.approx(-np.log(0.05))
+    after = a[m + 4]  # an ordinary swap: the event remembered is that one
+    assert after[col["move"]] == pytest.approx(np.log(1.002)) and after[col["liq_drop"]] == 0.0
+    assert after[col["gap_open"]] < 0.003  # a stale gap alone is an opportunity, not a danger
+    assert after[col["liq_level"]] > 2.9  # but the pool is still drained against its recent level
 
 
 def _raw(prices: np.ndarray, liquidity: np.ndarray | None = None) -> np.ndarray:

@@ -5,17 +5,24 @@ live mode trading by itself, gRPC) follows one anvil with real Uniswap V2/V3
 bytecode and the executor contract (tests/execution_support.world, manual
 mining). The models are the test session's registry (tests/ml_support.py,
 trained on the synthetic market). Normal simulated blocks (noise swaps and V3
-liquidity changes from engine.devnet.market) fill the models' history; then,
-in one block, the Uniswap V3 WETH/USDC 0.3 % pool is drained of 95 % of its
-liquidity and pushed 10 % up (``engine.devnet.scenario``, real burns and a real
-swap), while an ordinary 1 % gap opens on the Uniswap V2 WETH/WBTC pair.
+liquidity changes from engine.devnet.market) fill the models' history, and 40
+more are scored pool by pool: at most 0.5 % of those scores may cross the
+threshold (measured: none of 1,040; the false positives the event-time
+features cut). Then, in one block, the Uniswap V3 WETH/USDC 0.3 % pool is
+drained of 95 % of its liquidity and pushed 10 % up (``engine.devnet.scenario``,
+real burns and a real swap), while an ordinary 1 % gap opens on the Uniswap V2
+WETH/WBTC pair.
 
-Checked: Predict flags the drained pool; every opportunity through it is
-published and stored with ``anomalous``, decision "skip", its score above the
-threshold and the reason; the executor never sends a trade through it, and
-ExecuteOpportunity is refused by the same verdict (recorded with the score);
-the WBTC/WETH gap is traded and mined once its pool looks normal again. And
-``python -m engine.devnet manipulate`` does the same to a pool from the command line.
+Checked: Predict flags the drained pool at least ``MARGIN`` above the
+threshold, in that block and in every block after it, and every other pool
+scores at least ``MARGIN`` below it, the freshly gapped one included
+(measured: drained 0.360, gapped 0.023, the rest at most 0.000, threshold
+0.195); every opportunity through the drained pool is published and stored
+with ``anomalous``, decision "skip", its score above the threshold and the
+reason; the executor never sends a trade through it, and ExecuteOpportunity
+is refused by the same verdict (recorded with the score); the WBTC/WETH gap,
+never flagged, is traded and mined. And ``python -m engine.devnet manipulate``
+does the same to a pool from the command line.
 """
 
 from __future__ import annotations
@@ -55,6 +62,9 @@ from tests.execution_support import (
 )
 
 pytestmark = pytest.mark.chain
+
+CALM_BLOCKS = 40  # ordinary blocks scored after the models' history is full
+MARGIN = 0.1  # the drained pool this far above the threshold (0.195 here), the others below
 
 
 @pytest.fixture(scope="module")
@@ -116,15 +126,23 @@ def test_a_drained_and_pushed_pool_is_flagged_and_skipped_while_a_normal_gap_tra
             market = ChainMarket(w.devnet, MarketOptions(seed=SEED, gaps_per_minute=0),
                                  random.Random(SEED))
             await synced(app, w)  # the initial sync: the blocks from here on are observed
-            for _ in range(spec.history_rows + 4):
+            for _ in range(spec.history_rows):
                 market.step(1.0)
                 w.mine()
             await synced(app, w)
             threshold = app.models.anomaly_threshold
             assert threshold is not None
-            warm = await stub.Predict(pb.PredictRequest(chain_id=CHAIN_ID, pools=all_pools))
-            assert all(p.ready for p in warm.predictions)
-            assert not any(p.anomalous for p in warm.predictions if p.pool == target)
+            # ordinary blocks, every pool scored at each: the false positives stay rare
+            calm: list[float] = []
+            for _ in range(CALM_BLOCKS):
+                market.step(1.0)
+                w.mine()
+                number = await synced(app, w)
+                warm = await stub.Predict(pb.PredictRequest(chain_id=CHAIN_ID, pools=all_pools))
+                assert warm.block_number == number and all(p.ready for p in warm.predictions)
+                calm += [p.anomaly_score for p in warm.predictions]
+            flagged = [score for score in calm if score > threshold]
+            assert len(flagged) <= len(calm) // 200, (len(calm), flagged)  # at most 0.5 %
 
             executor.set_mode(Mode.LIVE)  # from now on the engine trades by itself
             stream = stub.StreamOpportunities(pb.StreamOpportunitiesRequest(chain_ids=[CHAIN_ID]))
@@ -142,9 +160,10 @@ def test_a_drained_and_pushed_pool_is_flagged_and_skipped_while_a_normal_gap_tra
             reply = await stub.Predict(pb.PredictRequest(chain_id=CHAIN_ID, pools=all_pools))
             assert reply.block_number == block_m
             scores = {p.pool: p for p in reply.predictions}
-            assert scores[target].anomalous and scores[target].anomaly_score > threshold
-            assert not [p.pool for p in reply.predictions
-                        if p.anomalous and p.pool not in (target, normal)]
+            assert scores[target].anomalous and scores[target].anomaly_score > threshold + MARGIN
+            # the ordinary 1 % gap and the pools the block did not touch, well below it
+            assert not [(p.pool, p.anomaly_score) for p in reply.predictions
+                        if p.pool != target and p.anomaly_score > threshold - MARGIN]
 
             # published: every opportunity through it is anomalous and skipped, with the score
             batch = await next_batch(stream, block_m)
@@ -156,7 +175,7 @@ def test_a_drained_and_pushed_pool_is_flagged_and_skipped_while_a_normal_gap_tra
                 assert o.model_reason.startswith("anomalous pool") and target in o.model_reason
 
             # the next blocks (nothing but the engine's trades): the drained pool stays flagged
-            # and skipped, the gap's pool looks normal again and the engine trades through it
+            # and skipped, and the engine trades through the gap's pool
             async def settled() -> bool:  # every trade the executor started is sent or over
                 return executor.risk.in_flight == executor.in_flight
 
@@ -170,6 +189,8 @@ def test_a_drained_and_pushed_pool_is_flagged_and_skipped_while_a_normal_gap_tra
                 """Mine one block; its opportunities through the drained pool, all skipped."""
                 w.mine()
                 number = await synced(app, w)
+                drained = await stub.Predict(pb.PredictRequest(chain_id=CHAIN_ID, pools=[target]))
+                assert drained.predictions[0].anomaly_score > threshold + MARGIN
                 batch = await next_batch(stream, number)  # the executor has seen it too
                 through = [o for o in batch.opportunities if target in o.pools]
                 assert through and {o.model_decision for o in through} == {"skip"}, through

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from engine.models.features import compute_features
-from engine.models.registry import CHALLENGER
+from engine.models.registry import CHALLENGER, RegistryError
 from engine.models.runtime import (
     CNN_PATTERN,
     IFOREST_POOL,
     LSTM_RETURN,
     ModelRuntime,
     PoolObservation,
+    load_model,
 )
 from ml.data.dataset import PATTERNS, pool_series
 from ml.data.synthetic import SyntheticMarket, generate
@@ -166,6 +167,39 @@ def test_anomalous_pools_are_flagged(served) -> None:
     strict = ModelRuntime(served.registry, models=[IFOREST_POOL], anomaly_threshold=1e9)
     _feed(strict, market)
     assert not any(p.anomalous for p in strict.predict(keys))  # the threshold is configurable
+
+
+def _as_version_1(version, registry):
+    """``version`` registered again with the spec it would have had before anomaly versions."""
+    spec = dict(version.spec_json)
+    del spec["anomaly_version"], spec["anomaly_window"]
+    return registry.register(
+        version.name, kind=version.kind, onnx_bytes=version.onnx_path.read_bytes(),
+        feature_spec=spec, metrics={}, data_range={}, io=version.manifest["io"],
+        alias="champion")
+
+
+def test_an_iforest_of_anomaly_features_version_1_is_refused_by_name(served) -> None:
+    registry = served.registry
+    before = served.models[IFOREST_POOL].version
+    old = _as_version_1(registry.get(IFOREST_POOL), registry)
+    with pytest.raises(RegistryError, match=rf"iforest_pool {old.version}: feature spec "
+                                            r"'pool_v1' has anomaly features version 1"):
+        load_model(old)
+    assert served.refresh() == []  # a hot swap to it fails: the old one keeps serving
+    assert served.models[IFOREST_POOL].version == before
+    fresh = ModelRuntime(registry)  # at start-up: served without it, the others are
+    assert set(fresh.models) == {LSTM_RETURN, CNN_PATTERN}
+    fresh.close()
+
+
+def test_sequence_models_of_a_version_1_spec_still_load_and_serve(served, market) -> None:
+    old = _as_version_1(served.registry.get(LSTM_RETURN), served.registry)
+    assert served.refresh() == [LSTM_RETURN]
+    assert served.models[LSTM_RETURN].version == old.version
+    _feed(served, market)
+    predictions = served.predict([(31337, market["pool"].iloc[0])])
+    assert predictions[0].p_up is not None and predictions[0].anomaly_score is not None
 
 
 def test_engine_models_never_import_torch() -> None:

@@ -93,6 +93,9 @@ class AnvilNode:
         self.ws_url = f"ws://127.0.0.1:{port}"
         # a file, not a pipe: a full pipe would stall anvil; closed in stop()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        # anvil spills old block states to disk (GBs over a long run) and leaves them
+        # behind in ~/.foundry when it is stopped; keep them in a folder of ours
+        self._states = tempfile.mkdtemp(prefix="arbx-anvil-states-")
         self.proc = subprocess.Popen(
             [
                 str(native_binary(binary)),
@@ -112,6 +115,8 @@ class AnvilNode:
                 HARDFORK,
                 "--code-size-limit",
                 str(CODE_SIZE_LIMIT),
+                "--cache-path",
+                self._states,
                 "--quiet",
             ],
             stdout=subprocess.DEVNULL,
@@ -125,6 +130,7 @@ class AnvilNode:
                 self._log.seek(0)
                 err = self._log.read().decode(errors="replace")
                 self._log.close()
+                shutil.rmtree(self._states, ignore_errors=True)
                 raise RuntimeError(
                     f"anvil on port {port} exited with {self.proc.returncode}: {err}"
                 )
@@ -148,4 +154,5 @@ class AnvilNode:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        shutil.rmtree(self._states, ignore_errors=True)
         self._log.close()

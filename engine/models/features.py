@@ -5,9 +5,10 @@ first) with the columns ``RAW_COLUMNS``. ``compute_features`` turns it into one
 feature row per raw row using only rows at or before it (no look-ahead), as the
 ``FeatureSpec`` says. The spec is stored with every model in the registry
 (``feature_spec.json``), so serving computes exactly what the model was trained
-on; ``FEATURE_CODE_VERSION`` names the formulas below, and a model whose spec
-asks for another version is refused at load instead of being fed different
-numbers.
+on; ``FEATURE_CODE_VERSION`` names the formulas of the sequence features and
+``ANOMALY_FEATURE_VERSION`` those of the anomaly model's inputs, and a model
+whose spec asks for another version is refused at load instead of being fed
+different numbers.
 
 numpy only: the engine imports this module and must not pull in torch or pandas.
 """
@@ -26,6 +27,10 @@ FloatArray = NDArray[np.float64]
 
 # Bump when a formula below changes meaning; old specs then fail to load.
 FEATURE_CODE_VERSION = 1
+# The anomaly model's inputs (``anomaly_features``). Version 1 (six per-block ratios
+# of one feature row) saturated on pools that trade every few blocks; specs written
+# before this field existed are version 1 and their IsolationForests are refused.
+ANOMALY_FEATURE_VERSION = 2
 
 # The raw row of one pool at one block (or one OHLCV bar).
 RAW_COLUMNS: tuple[str, ...] = (
@@ -52,6 +57,8 @@ class FeatureSpec:
     activity_window: int = 8  # mean swap count / volume over this many rows
     window: int = 32  # rows of features a sequence model sees
     target_horizon: int = 1  # rows ahead the return model predicts
+    anomaly_version: int = ANOMALY_FEATURE_VERSION
+    anomaly_window: int = 32  # rows an event is remembered; the anomaly features' look-back
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -80,8 +87,9 @@ class FeatureSpec:
 
     @property
     def history_rows(self) -> int:
-        """Raw rows a server keeps per pool to build one full model window."""
-        return self.warmup + self.window
+        """Raw rows a server keeps per pool: one full model window, or the anomaly
+        features' look-back (``anomaly_window`` rows before the row scored)."""
+        return max(self.warmup + self.window, self.anomaly_window + 1)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -103,7 +111,12 @@ class FeatureSpec:
             return_horizons=tuple(d["return_horizons"]), vol_window=d["vol_window"],
             liquidity_horizons=tuple(d["liquidity_horizons"]),
             activity_window=d["activity_window"], window=d["window"],
-            target_horizon=d["target_horizon"], extra=dict(d.get("extra", {})),
+            target_horizon=d["target_horizon"],
+            # absent: a spec written before the anomaly features were versioned (version 1,
+            # no window of their own: its warm-up stays what it was)
+            anomaly_version=int(d.get("anomaly_version", 1)),
+            anomaly_window=int(d.get("anomaly_window", 0)),
+            extra=dict(d.get("extra", {})),
         )
         if "feature_names" in d and list(d["feature_names"]) != list(spec.feature_names):
             raise ValueError("feature spec's feature_names do not match its parameters")
@@ -203,24 +216,100 @@ def sequence_windows(features: FloatArray, window: int, ends: NDArray[np.int64])
     return features[idx]
 
 
-# Inputs of the anomaly model (IsolationForest), derived from one feature row.
+# Inputs of the anomaly model (IsolationForest), version 2: each >= 0, 0 = ordinary.
 ANOMALY_FEATURES: tuple[str, ...] = (
-    "abs_ret_1", "ret_z", "liq_chg_1", "abs_gap_ref", "volume_z", "swaps",
+    "gap_open",  # how far the pool's last event moved it away from the other pools of its pair
+    "move",  # |log return| of its last event
+    "liq_drop",  # log of the liquidity its last event removed: log(L before / L after), >= 0
+    "liq_level",  # liquidity now below its median of the window's rows before: log ratio, >= 0
+    "swap_burst",  # log1p(swaps) of its last event above the mean of the window's events
 )
 
 
-def anomaly_features(features: FloatArray, spec: FeatureSpec) -> FloatArray:
-    """(N, len(ANOMALY_FEATURES)) from feature rows (N, spec.n_features)."""
-    col = {name: i for i, name in enumerate(spec.feature_names)}
-    ret_1 = features[:, col["ret_1"]] if "ret_1" in col else features[:, 0]
-    vol = features[:, col[f"vol_{spec.vol_window}"]]
-    liq = features[:, col[f"liq_chg_{spec.liquidity_horizons[0]}"]]
-    out = np.stack([
-        np.abs(ret_1),
-        np.minimum(np.abs(ret_1) / (vol + 1e-6), 50.0),
-        liq,
-        np.abs(features[:, col["gap_ref"]]),
-        features[:, col["volume_z"]],
-        features[:, col[f"swaps_{spec.activity_window}"]],
-    ], axis=1)
+def check_anomaly_spec(spec: FeatureSpec) -> None:
+    """ValueError unless this build computes the anomaly features ``spec`` was trained on."""
+    if spec.anomaly_version != ANOMALY_FEATURE_VERSION:
+        raise ValueError(
+            f"feature spec {spec.name!r} has anomaly features version {spec.anomaly_version}, "
+            f"this build computes version {ANOMALY_FEATURE_VERSION}: retrain the "
+            "IsolationForest (python -m ml.train)"
+        )
+    if spec.anomaly_window < 2:
+        raise ValueError(f"feature spec {spec.name!r}: anomaly_window {spec.anomaly_window}, "
+                         "expected at least 2 rows")
+
+
+def _previous(x: FloatArray) -> FloatArray:
+    """x[t-1] along the last axis (row 0: itself, so its changes read 0)."""
+    return np.concatenate([x[..., :1], x[..., :-1]], axis=-1)
+
+
+def anomaly_features(raw: FloatArray, spec: FeatureSpec, last: int | None = None) -> FloatArray:
+    """The anomaly model's inputs from raw rows: (T, R) -> (T, A), or (P, T, R) -> (P, T, A).
+
+    Event time: an *event* is a row where the pool's price or liquidity changed
+    or it was swapped. Row t describes the pool's last event within the last
+    ``w = spec.anomaly_window`` rows (zeros when it had none) and the pool's
+    state now. A pool that trades every few blocks keeps showing what its last
+    trade did until its next one, and one swap reads as one event whatever the
+    quiet blocks around it (per-block ratios saturated on any swap of such a pool).
+    Baselines are per event: the mean swap count of the window's events.
+
+    Row t uses rows t - w .. t only (rows before ``w`` are NaN), so a server
+    holding ``history_rows`` rows computes what training did; ``last``: only
+    the last ``last`` rows (the server's one row; same values, less work).
+    """
+    check_anomaly_spec(spec)
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim not in (2, 3) or raw.shape[-1] != len(RAW_COLUMNS):
+        raise ValueError(
+            f"raw rows must be (T, {len(RAW_COLUMNS)}) or (P, T, {len(RAW_COLUMNS)}) "
+            f"with columns {RAW_COLUMNS}, got {raw.shape}"
+        )
+    w = spec.anomaly_window
+    n = raw.shape[-2]
+    k = n if last is None else min(last, n)  # output rows: the last k
+    if n - k - w > 0:  # rows older than every output row's look-back: not needed
+        return anomaly_features(raw[..., n - k - w:, :], spec, last=k)
+    price = np.maximum(raw[..., RAW_INDEX["price"]], _EPS)
+    liquidity = raw[..., RAW_INDEX["liquidity"]]
+    # unknown depth (OHLCV bars): a constant, so it never drops
+    liquidity = np.where(np.isfinite(liquidity) & (liquidity > 0), liquidity, 1.0)
+    swaps = np.maximum(np.nan_to_num(raw[..., RAW_INDEX["swap_count"]], nan=0.0), 0.0)
+    ref = raw[..., RAW_INDEX["ref_price"]]
+    ref = np.where(np.isfinite(ref) & (ref > 0), ref, price)
+
+    log_p, log_l = np.log(price), np.log(liquidity)
+    gap = log_p - np.log(ref)
+    d_p, d_l = log_p - _previous(log_p), log_l - _previous(log_l)
+    log_swaps = np.log1p(swaps)
+    event = (d_p != 0) | (d_l != 0) | (swaps > 0)
+    event[..., 0] = False  # no row before it to compare with
+    # what each row's event did, against the row before it
+    did = np.stack([np.maximum(np.abs(gap) - np.abs(_previous(gap)), 0.0), np.abs(d_p),
+                    np.maximum(-d_l, 0.0), log_swaps], axis=-1)
+    rows = np.arange(n)
+    last_event = np.maximum.accumulate(np.where(event, rows, -1), axis=-1)[..., n - k:]
+    recent = (last_event >= 0) & (rows[n - k:] - last_event < w)
+    carried = np.take_along_axis(did, np.maximum(last_event, 0)[..., None], axis=-2)
+    carried = np.where(recent[..., None], carried, 0.0)
+
+    out = np.full((*raw.shape[:-2], k, len(ANOMALY_FEATURES)), np.nan)
+    first = max(w, n - k)  # the first output row with a full window
+    if first < n:
+        def windows(x: FloatArray, upto: int) -> FloatArray:
+            """The w rows up to ``t - upto`` for each output row t >= first."""
+            view = np.lib.stride_tricks.sliding_window_view(x, w, axis=-1)
+            return view[..., first - w + 1 - upto:n - w + 1 - upto, :]
+
+        events_w = windows(event.astype(np.float64), 0).sum(axis=-1)
+        swaps_w = windows(np.where(event, log_swaps, 0.0), 0).sum(axis=-1) / np.maximum(events_w, 1.0)
+        level = np.median(windows(log_l, 1), axis=-1)  # the w rows before t
+        c = carried[..., first - (n - k):, :]
+        live = recent[..., first - (n - k):]
+        out[..., first - (n - k):, :] = np.stack([
+            c[..., 0], c[..., 1], c[..., 2],
+            np.maximum(level - log_l[..., first:], 0.0),
+            np.where(live, np.maximum(c[..., 3] - swaps_w, 0.0), 0.0),
+        ], axis=-1)
     return out

@@ -37,6 +37,7 @@ from engine.models.features import (
     RAW_COLUMNS,
     FeatureSpec,
     anomaly_features,
+    check_anomaly_spec,
     compute_features,
 )
 from engine.models.registry import CHAMPION, ModelVersion, Registry, RegistryError
@@ -116,6 +117,11 @@ def load_model(version: ModelVersion) -> LoadedModel:
     """Verify, open and warm up one registry version (raises RegistryError / ValueError)."""
     version.verify()
     spec = FeatureSpec.from_json(version.spec_json)
+    if version.kind == "anomaly":  # an IsolationForest fed older anomaly features is refused
+        try:
+            check_anomaly_spec(spec)
+        except ValueError as e:
+            raise RegistryError(f"{version.name} {version.version}: {e}") from None
     session = ort.InferenceSession(
         str(version.onnx_path), session_options(), providers=["CPUExecutionProvider"]
     )
@@ -353,12 +359,15 @@ class ModelRuntime:
             features_cache: dict[str, np.ndarray] = {}
             for model in models.values():
                 spec = model.spec
+                rows = raw[:, -spec.history_rows:, :]
+                if model.kind == "anomaly":  # its own inputs, of the last row only
+                    self._apply(model, anomaly_features(rows, spec, last=1)[:, -1, :], ready,
+                                fields)
+                    continue
                 digest = spec.digest()
                 if digest not in features_cache:
-                    rows = raw[:, -spec.history_rows:, :]
                     features_cache[digest] = compute_features(rows, spec, last=spec.window)
-                features = features_cache[digest]
-                self._apply(model, features, ready, fields)
+                self._apply(model, features_cache[digest], ready, fields)
         return [
             PoolPrediction(chain_id=c, pool=p, block=blocks[c], versions=versions, **fields[i])
             for i, (c, p) in enumerate(keys)
@@ -366,10 +375,10 @@ class ModelRuntime:
 
     def _apply(self, model: LoadedModel, features: np.ndarray, ready: list[int],
                fields: list[dict[str, Any]]) -> None:
+        """``features``: (pools, window, F) feature rows, or (pools, A) anomaly inputs."""
         spec = model.spec
         if model.kind == "anomaly":
-            x = anomaly_features(features[:, -1, :], spec)
-            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+            x = np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
             scores = -_run(model, x)[model.output_names.index("scores")][:, 0]
             threshold = (self.anomaly_threshold if self.anomaly_threshold is not None
                          else float(model.manifest.get("io", {}).get("threshold", 0.0)))

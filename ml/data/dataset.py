@@ -183,7 +183,7 @@ def build_samples(series: list[PoolSeries], spec: FeatureSpec,
         parts["windows"].append(sequence_windows(features, spec.window, ends).astype(np.float32))
         parts["y_return"].append(logp[ends + spec.target_horizon] - logp[ends])
         parts["pattern"].append(labels[ends])
-        parts["anomaly_inputs"].append(anomaly_features(features[ends], spec).astype(np.float32))
+        parts["anomaly_inputs"].append(anomaly_features(s.raw, spec)[ends].astype(np.float32))
         if has_truth:
             assert s.anomaly is not None
             parts["anomaly_truth"].append(s.anomaly[ends])

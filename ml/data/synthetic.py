@@ -14,7 +14,16 @@ The generator (seeded, numpy only):
 - **Activity**: swaps per block are Poisson with a rate that rises with the
   block's absolute return; volume is log-normal per swap. Gas price is a
   log AR(1) around ``gas_gwei``.
-- **Liquidity**: a slow log random walk per pool.
+- **Liquidity**: a slow log random walk per pool; on the V3-like pools
+  (every third DEX) ordinary mints and burns step it by 10-60 %.
+- **Ordinary shocks** (not anomalies): one large swap moves one pool
+  ``shock_move`` (1-3 %) off the other DEXes (``shock_rate``: every 50 blocks
+  per pool on average), as the devnet simulator's gap-opening swaps do; the
+  gap then decays like any other (arbitrageurs closing it). On a V3-like pool
+  such a move often leaves the narrow ranges: with probability ``range_exit``
+  its active liquidity falls by ``range_exit_loss`` (50-99.9 %) until the
+  price comes back (5-200 blocks), as the devnet's V3 pools do. A model that
+  never saw these flags them; these are the devnet's ordinary large events.
 - **Injected anomalies** (the ``anomaly`` column marks the rows, ground truth
   for evaluation only): *liquidity pull*, a pool loses 80-95 % of its
   liquidity in one block and stays drained; *price manipulation*, one pool's
@@ -51,6 +60,11 @@ class SyntheticMarket:
     gap_ar: float = 0.6
     gap_sigma: float = 0.0005
     liquidity: float = 2e6
+    shock_rate: float = 0.02  # ordinary one-pool shocks per pool and block
+    shock_move: tuple[float, float] = (0.01, 0.03)
+    range_exit: float = 0.8  # share of shocks on a V3-like pool that leave its ranges
+    range_exit_loss: tuple[float, float] = (0.5, 0.999)  # share of active liquidity it loses
+    liquidity_change_rate: float = 0.01  # ordinary mints / burns per V3-like pool and block
     swap_rate: float = 2.0
     gas_gwei: float = 20.0
     anomalies_per_pool: float = 2.0  # expected injected anomalies per pool over the series
@@ -75,12 +89,24 @@ def generate(m: SyntheticMarket = SyntheticMarket()) -> pd.DataFrame:
         for d in range(m.dexes):
             dex = DEX_NAMES[d % len(DEX_NAMES)]
             pool = f"0x{rng.integers(0, 2**63):016x}{d:024x}"
+            concentrated = dex == "uniswap-v3"
+            shocks = rng.random(n) < m.shock_rate
+            shocks[0] = False
+            kicks = rng.normal(0, m.gap_sigma, n) + shocks * rng.choice([-1.0, 1.0], n) * \
+                rng.uniform(*m.shock_move, n)
             gap = np.zeros(n)
             for t in range(1, n):
-                gap[t] = m.gap_ar * gap[t - 1] + rng.normal(0, m.gap_sigma)
+                gap[t] = m.gap_ar * gap[t - 1] + kicks[t]
             log_price = fair + gap
-            log_liq = np.log(m.liquidity * rng.uniform(0.3, 3.0)) + np.cumsum(
-                rng.normal(0, 0.002, n))
+            steps = rng.normal(0, 0.002, n)
+            if concentrated:  # mints and burns
+                changes = rng.random(n) < m.liquidity_change_rate
+                steps += changes * rng.choice([-1.0, 1.0], n) * -np.log(1 - rng.uniform(0.1, 0.6, n))
+            log_liq = np.log(m.liquidity * rng.uniform(0.3, 3.0)) + np.cumsum(steps)
+            if concentrated:  # a shock out of the narrow ranges, back later
+                for t0 in np.flatnonzero(shocks & (rng.random(n) < m.range_exit)):
+                    back = t0 + int(rng.integers(5, 200))
+                    log_liq[t0:back] += np.log(1 - rng.uniform(*m.range_exit_loss))
             abs_ret = np.abs(np.diff(log_price, prepend=log_price[0]))
             rate = m.swap_rate * (1 + abs_ret / m.sigma)
             swaps = rng.poisson(rate).astype(float)

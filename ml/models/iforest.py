@@ -19,7 +19,9 @@ def fit_iforest(inputs: np.ndarray, *, n_estimators: int = 50, seed: int = 0,
     samples. A tree cannot isolate a value beyond the range it was grown on any
     faster than the most extreme value it saw, so a forest grown only on calm
     history scores a first-ever 90 % liquidity pull as barely unusual; train on
-    history that contains such events.
+    history that contains such events. The converse holds for ordinary large
+    events: a forest that never saw a 2 % one-pool move or a V3 pool's price
+    leaving its ranges flags every one of them (the synthetic market has both).
     """
     x = np.nan_to_num(inputs.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     model = IsolationForest(n_estimators=n_estimators, max_samples=min(max_samples, len(x)),
