@@ -53,10 +53,11 @@ from engine.app import EngineApp, find_chain_runner
 from engine.chain import ChainFollower
 from engine.chain.connection import RpcClient
 from engine.config import EngineConfig, EnvSecrets, parse_config
-from engine.core import BlockUpdate, Engine, SyncState, V2PoolAdded, V3PoolAdded
+from engine.core import BlockUpdate, Engine, SyncState
 from engine.devnet.market import ChainMarket, MarketOptions
 from engine.devnet.spec import UNISWAP_V2
 from tests.chain_layer_support import CHAIN_ID, World, engine_config, wait_for, wait_until, world
+from tests.engine_support import empty_engine_for, pools_added
 from tests.market_gen import bench_market
 
 pytestmark = pytest.mark.chain
@@ -356,25 +357,8 @@ def test_initial_sync_and_memory(benchmark: Any, devnet: World) -> None:
     spec = bench_market()
     rss_before_big = _rss_mib()
     chain_id = 1
-    config = parse_config({
-        "chains": [{
-            "chain_id": chain_id, "name": "bench-1000", "rpc_url": "http://127.0.0.1:1/unused",
-            "tokens": [{"address": t.address, "symbol": t.symbol, "decimals": t.decimals}
-                       for t in spec.tokens],
-            "base_tokens": spec.bases[chain_id], "max_input": str(spec.max_input[chain_id]),
-        }],
-        "auth": {"enabled": False}, "metrics": {"enabled": False},
-    }, secrets=EnvSecrets())
-    engine = Engine(config)
-    added: list[Any] = []
-    for p in spec.pools.values():
-        if p.kind == "v2":
-            added.append(V2PoolAdded(chain_id, p.address, p.token0, p.token1, p.reserve0, p.reserve1,
-                                     p.fee_bps, p.dex, 0))
-        else:
-            ticks = [(t, g, n) for t, (g, n) in sorted(p.ticks.items())]
-            added.append(V3PoolAdded(chain_id, p.address, p.token0, p.token1, p.fee, p.tick_spacing,
-                                     p.sqrt_price_x96, p.tick, p.liquidity, ticks, p.dex, 0))
+    engine = empty_engine_for(spec, chain_id)
+    added = pools_added(spec, chain_id)
     started = time.perf_counter()
     engine.add_pools(added)
     engine.set_head(chain_id, 0, "0x" + "00" * 32)

@@ -20,8 +20,8 @@ import time
 from typing import Any
 
 import engine_rs
-from engine.config import EnvSecrets, parse_config
-from engine.core import BlockUpdate, Engine, V2PoolAdded, V3PoolAdded
+from engine.core import BlockUpdate, Engine
+from tests.engine_support import empty_engine_for, pools_added
 from tests.market_gen import MarketSpec, UpdateGen, bench_market
 
 CHAIN_ID = 1
@@ -31,25 +31,8 @@ UPDATES_PER_BLOCK = (1, 10)
 
 def engine_for(spec: MarketSpec) -> Engine:
     """An Engine holding ``spec``'s tokens and pools (one chain, head at block 0)."""
-    config = parse_config({
-        "chains": [{
-            "chain_id": CHAIN_ID, "name": "bench-1000", "rpc_url": "http://127.0.0.1:1/unused",
-            "tokens": [{"address": t.address, "symbol": t.symbol, "decimals": t.decimals}
-                       for t in spec.tokens],
-            "base_tokens": spec.bases[CHAIN_ID], "max_input": str(spec.max_input[CHAIN_ID]),
-        }],
-        "auth": {"enabled": False}, "metrics": {"enabled": False},
-    }, secrets=EnvSecrets())
-    engine = Engine(config)
-    added: list[Any] = []
-    for p in spec.pools.values():
-        if p.kind == "v2":
-            added.append(V2PoolAdded(CHAIN_ID, p.address, p.token0, p.token1, p.reserve0,
-                                     p.reserve1, p.fee_bps, p.dex, 0))
-        else:
-            added.append(V3PoolAdded(CHAIN_ID, p.address, p.token0, p.token1, p.fee,
-                                     p.tick_spacing, p.sqrt_price_x96, p.tick, p.liquidity,
-                                     p.tick_rows(), p.dex, 0))
+    engine = empty_engine_for(spec, CHAIN_ID)
+    added = pools_added(spec, CHAIN_ID)
     engine.add_pools(added)
     engine.set_head(CHAIN_ID, 0, "0x" + "00" * 32)
     return engine

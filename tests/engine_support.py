@@ -175,3 +175,32 @@ async def running_app(config: EngineConfig) -> AsyncIterator[tuple[EngineApp, en
     finally:
         await channel.close()
         await app.stop()
+
+
+def empty_engine_for(spec: Any, chain_id: int, name: str = "bench-1000") -> Engine:
+    """An Engine configured with ``spec``'s tokens and bases on ``chain_id`` (a
+    ``tests.market_gen.MarketSpec``), no pools yet and no chain behind it."""
+    config = parse_config({
+        "chains": [{
+            "chain_id": chain_id, "name": name, "rpc_url": "http://127.0.0.1:1/unused",
+            "tokens": [{"address": t.address, "symbol": t.symbol, "decimals": t.decimals}
+                       for t in spec.tokens],
+            "base_tokens": spec.bases[chain_id], "max_input": str(spec.max_input[chain_id]),
+        }],
+        "auth": {"enabled": False}, "metrics": {"enabled": False},
+    }, secrets=EnvSecrets())
+    return Engine(config)
+
+
+def pools_added(spec: Any, chain_id: int) -> list[V2PoolAdded | V3PoolAdded]:
+    """``spec``'s pools as the events that add them to an Engine, in spec order."""
+    added: list[V2PoolAdded | V3PoolAdded] = []
+    for p in spec.pools.values():
+        if p.kind == "v2":
+            added.append(V2PoolAdded(chain_id, p.address, p.token0, p.token1, p.reserve0,
+                                     p.reserve1, p.fee_bps, p.dex, 0))
+        else:
+            added.append(V3PoolAdded(chain_id, p.address, p.token0, p.token1, p.fee,
+                                     p.tick_spacing, p.sqrt_price_x96, p.tick, p.liquidity,
+                                     p.tick_rows(), p.dex, 0))
+    return added
